@@ -1,0 +1,83 @@
+/**
+ * The backport's diff compared with upstream's, hunk by hunk, on the changed (+/-) lines only: line numbers and
+ * context are the target's business. Every difference must be explained by a recorded adaptation (a token
+ * substitution or rename applied to that line, a file move); removed lines may differ in whitespace only, since
+ * they are the target's own text. Whatever is left is `unexplained` and becomes needs-human.
+ */
+import type { Adaptation } from '../core/backport.ts';
+import type { FilePatch, HunkLine } from '../core/patch.ts';
+import { filePath } from '../core/patch.ts';
+import { normalizeWs, replaceToken } from './text.ts';
+
+export interface Interdiff {
+  text: string;
+  unexplained: string[];
+}
+
+function changed(lines: HunkLine[]): HunkLine[] {
+  return lines.filter((l) => l.op !== ' ');
+}
+
+/** Upstream's changed lines as the adaptations say they should look on the target. */
+function expected(lines: HunkLine[], adaptations: Adaptation[]): HunkLine[] {
+  return lines.map((l) => {
+    let text = l.text;
+    for (const a of adaptations) {
+      const { from, to } = a.params;
+      if (from !== undefined && to !== undefined && !a.params.fromPath) text = replaceToken(text, from, to);
+    }
+    return { ...l, text };
+  });
+}
+
+function same(exp: HunkLine, got: HunkLine): boolean {
+  if (exp.op !== got.op) return false;
+  return exp.op === '-' ? normalizeWs(exp.text) === normalizeWs(got.text) : exp.text === got.text;
+}
+
+export function interdiff(upstream: FilePatch[], backport: FilePatch[], adaptations: Adaptation[]): Interdiff {
+  const text: string[] = [];
+  const unexplained: string[] = [];
+  if (upstream.length !== backport.length) unexplained.push(`upstream changes ${upstream.length} files, the backport ${backport.length}`);
+  for (let f = 0; f < Math.min(upstream.length, backport.length); f++) {
+    const up = upstream[f];
+    const bp = backport[f];
+    const upPath = filePath(up);
+    const bpPath = filePath(bp);
+    if (upPath !== bpPath) {
+      const moved = adaptations.some((a) => a.params.fromPath === upPath && a.params.toPath === bpPath);
+      text.push(`# ${upPath} -> ${bpPath}${moved ? '' : ' (unexplained)'}`);
+      if (!moved) unexplained.push(`${upPath}: applied to ${bpPath} without a file-moved adaptation`);
+    }
+    if (up.hunks.length !== bp.hunks.length) {
+      unexplained.push(`${upPath}: upstream has ${up.hunks.length} hunks, the backport ${bp.hunks.length}`);
+      continue;
+    }
+    for (let h = 0; h < up.hunks.length; h++) {
+      const own = adaptations.filter((a) => a.file === upPath && a.hunk === h + 1 && !a.params.fromPath);
+      const raw = changed(up.hunks[h].lines);
+      const exp = expected(raw, own);
+      const got = changed(bp.hunks[h].lines);
+      const rawSame = raw.length === got.length && raw.every((l, i) => l.op === got[i].op && l.text === got[i].text);
+      if (rawSame) continue;
+      text.push(`--- upstream ${upPath} hunk ${h + 1}`, `+++ backport ${bpPath} hunk ${h + 1}`);
+      for (const a of own) text.push(`# ${a.rule}: ${a.note}`);
+      const n = Math.max(exp.length, got.length);
+      const bad: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const u = raw[i];
+        const e = exp[i];
+        const g = got[i];
+        if (u && g && u.op === g.op && u.text === g.text) continue;
+        if (u) text.push(`-${u.op}${u.text}`);
+        if (g) text.push(`+${g.op}${g.text}`);
+        if (!e || !g || !same(e, g)) bad.push(g ? `${g.op}${g.text}` : `${u!.op}${u!.text}`);
+      }
+      if (bad.length) {
+        text.push('# unexplained');
+        unexplained.push(...bad.map((b) => `${upPath} hunk ${h + 1}: ${b}`));
+      }
+    }
+  }
+  return { text: text.length ? text.join('\n') + '\n' : '', unexplained };
+}

@@ -1,0 +1,89 @@
+/**
+ * The one rule engine. Each rule type has a handler that acts in one phase of porting a hunk:
+ *   place    - the hunk found no exact/relocated place: find one by an adaptation (context-substitution)
+ *   rewrite  - the hunk is placed: adapt its added lines to the target (symbol-history)
+ *   retarget - the file is missing on the target: find where it lives now (file-moved)
+ *   refuse   - nothing placed the hunk: say precisely why (absent-code)
+ * Rules run in file order (rules/*.yml sorted by name; placement types by specificity); data decides what a handler does.
+ */
+import type { Adaptation } from '../core/backport.ts';
+import type { FilePatch } from '../core/patch.ts';
+import type { TreeView } from '../core/tree.ts';
+import type { HunkContext, Placement, Refusal } from '../apply/types.ts';
+import type { FileText } from '../apply/text.ts';
+import type { Rule, RuleType } from './schema.ts';
+import { placeByContextSubstitution } from './context-substitution.ts';
+import { placeByContextDrift } from './context-drift.ts';
+import { rewriteBySymbolHistory } from './symbol-history.ts';
+import { retargetMovedFile } from './file-moved.ts';
+import { refuseAbsentCode } from './absent-code.ts';
+
+export type PlaceOutcome = { placement: Placement } | { refusal: Refusal } | null;
+
+export interface RetargetContext {
+  tree: TreeView;
+  file: FilePatch;
+  upstreamPath: string;
+}
+
+export type RetargetOutcome = { path: string; text: FileText; adaptation: Adaptation } | { refusal: Refusal } | null;
+
+/** Every rule type and the phase it acts in: adding a rule of an existing type needs no change here. */
+const HANDLERS: { [T in RuleType]: { phase: 'place' | 'rewrite' | 'retarget' | 'refuse' } } = {
+  'context-substitution': { phase: 'place' },
+  'context-drift': { phase: 'place' },
+  'symbol-history': { phase: 'rewrite' },
+  'file-moved': { phase: 'retarget' },
+  'absent-code': { phase: 'refuse' },
+};
+
+export function phaseOf(rule: Rule): string {
+  return HANDLERS[rule.type].phase;
+}
+
+/** Among placement rules, the more specific type is tried first (a substitution explains more than a drift). */
+const PLACE_ORDER: RuleType[] = ['context-substitution', 'context-drift'];
+
+/** Try placement rules in order; the first placement wins; otherwise the first specific refusal, if any. */
+export async function placeByRules(rules: Rule[], ctx: HunkContext): Promise<PlaceOutcome> {
+  let firstRefusal: Refusal | null = null;
+  const ordered = rules.filter((r) => PLACE_ORDER.includes(r.type)).sort((a, b) => PLACE_ORDER.indexOf(a.type) - PLACE_ORDER.indexOf(b.type));
+  for (const rule of ordered) {
+    let r: PlaceOutcome = null;
+    if (rule.type === 'context-substitution') r = await placeByContextSubstitution(rule, ctx);
+    if (rule.type === 'context-drift') r = await placeByContextDrift(rule, ctx);
+    if (r && 'placement' in r) return r;
+    if (r && 'refusal' in r) firstRefusal ??= r.refusal;
+  }
+  return firstRefusal ? { refusal: firstRefusal } : null;
+}
+
+/** Apply every rewrite rule whose precondition holds, in order; each may adapt the added lines. */
+export async function rewriteByRules(rules: Rule[], p: Placement, ctx: HunkContext): Promise<Placement> {
+  let cur = p;
+  for (const rule of rules) {
+    if (rule.type === 'symbol-history') cur = (await rewriteBySymbolHistory(rule, cur, ctx)) ?? cur;
+  }
+  return cur;
+}
+
+export async function retargetByRules(rules: Rule[], ctx: RetargetContext): Promise<RetargetOutcome> {
+  let firstRefusal: Refusal | null = null;
+  for (const rule of rules) {
+    let r: RetargetOutcome = null;
+    if (rule.type === 'file-moved') r = await retargetMovedFile(rule, ctx);
+    if (r && 'path' in r) return r;
+    if (r && 'refusal' in r) firstRefusal ??= r.refusal;
+  }
+  return firstRefusal ? { refusal: firstRefusal } : null;
+}
+
+export async function refusalByRules(rules: Rule[], ctx: HunkContext): Promise<Refusal | null> {
+  for (const rule of rules) {
+    if (rule.type === 'absent-code') {
+      const r = refuseAbsentCode(rule, ctx);
+      if (r) return r;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,112 @@
+/**
+ * The shape of rules/*.yml. A rule is data: which engine type runs it, the precondition it checks on the target
+ * tree, the transform it makes, and the note it leaves in the commit message. A new rule of an existing type is
+ * a new yml file; only a new type needs code (a handler in app/rules/).
+ */
+import { z } from 'zod';
+
+const ruleName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'rule names are kebab-case');
+const identifier = z.string().regex(/^[A-Za-z_]\w*$/, 'a C identifier');
+const tokenClass = z.enum(['identifier', 'number', 'any']);
+
+const base = {
+  name: ruleName,
+  description: z.string().min(1),
+  /** commit-message sentence; {placeholders} are filled from the adaptation's params, unknown ones are left for the caller */
+  note: z.string().min(1),
+  /** false keeps a rule documented and testable but out of the default set (e.g. measured to do more harm than good) */
+  enabled: z.boolean().default(true),
+};
+
+export const contextSubstitutionRule = z.object({
+  ...base,
+  type: z.literal('context-substitution'),
+  precondition: z.object({
+    /** class of upstream's token in the hunk's context/removed lines */
+    from: tokenClass,
+    /** class of the token the target has in its place */
+    to: tokenClass,
+    /** refuse when upstream's identifier is declared in the target's enclosing function (a real variable there) */
+    notDeclaredInTargetFunction: z.boolean().default(true),
+    /** lines of the anchor that must match without substitution (keeps the match anchored in real context) */
+    minUnchangedLines: z.number().int().min(0).default(1),
+  }),
+  transform: z.object({ applyTo: z.literal('added-lines') }),
+});
+
+export const symbolHistoryRule = z.object({
+  ...base,
+  type: z.literal('symbol-history'),
+  precondition: z.object({
+    /** the new name occurs nowhere in the target tree and the old name does */
+    treeLacksNewHasOld: z.literal(true),
+  }),
+  transform: z.object({ applyTo: z.literal('added-lines') }),
+  symbols: z
+    .array(
+      z.object({
+        new: identifier,
+        old: identifier,
+        /** the mainline release that introduced the new name */
+        introducedIn: z.string().regex(/^v\d+\.\d+$/),
+        /** where the rename was verified */
+        source: z.string().min(1),
+      }),
+    )
+    .min(1),
+});
+
+export const fileMovedRule = z.object({
+  ...base,
+  type: z.literal('file-moved'),
+  precondition: z.object({
+    fileMissingOnTarget: z.literal(true),
+    /** the whole anchor must match in exactly one other file */
+    anchorUnique: z.literal(true),
+    /** how many distinctive words of the anchor to search the tree for */
+    searchWords: z.number().int().min(1).max(10).default(3),
+    /** skip words found in more files than this (too common to locate anything) */
+    maxFilesPerWord: z.number().int().min(1).default(200),
+  }),
+  transform: z.object({ retarget: z.literal('path') }),
+});
+
+export const absentCodeRule = z.object({
+  ...base,
+  type: z.literal('absent-code'),
+  precondition: z.object({
+    /** none of the hunk's non-trivial removed lines (context lines for pure additions) exist in the target file */
+    linesAbsent: z.literal(true),
+    /** lines shorter than this (after whitespace normalization) are trivial: braces, `return 0;` */
+    minLineLength: z.number().int().min(1).default(10),
+  }),
+  transform: z.object({ refuse: z.literal(true) }),
+});
+
+export const contextDriftRule = z.object({
+  ...base,
+  type: z.literal('context-drift'),
+  precondition: z.object({
+    /** lines (context on the kept side + removed lines) that must match, whitespace-insensitively, at one place */
+    minAnchorLines: z.number().int().min(2).default(3),
+    minSubstantialAnchorLines: z.number().int().min(1).default(2),
+    /** share of the other side's substantial lines that must still be found next to the change */
+    otherSidePresent: z.number().min(0).max(1).default(0.5),
+    /** how many extra target lines to look through for them */
+    slack: z.number().int().min(0).default(3),
+  }),
+  transform: z.object({ dropDifferingContext: z.literal(true) }),
+});
+
+export const ruleSchema = z.discriminatedUnion('type', [contextSubstitutionRule, contextDriftRule, symbolHistoryRule, fileMovedRule, absentCodeRule]);
+
+/** A yml file holds one rule, or `rules:` with several. */
+export const ruleFileSchema = z.union([ruleSchema, z.object({ rules: z.array(ruleSchema).min(1) })]);
+
+export type Rule = z.infer<typeof ruleSchema>;
+export type RuleType = Rule['type'];
+export type ContextSubstitutionRule = z.infer<typeof contextSubstitutionRule>;
+export type SymbolHistoryRule = z.infer<typeof symbolHistoryRule>;
+export type FileMovedRule = z.infer<typeof fileMovedRule>;
+export type ContextDriftRule = z.infer<typeof contextDriftRule>;
+export type AbsentCodeRule = z.infer<typeof absentCodeRule>;
