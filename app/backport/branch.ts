@@ -8,6 +8,7 @@ import { GitTree } from '../git/tree.ts';
 import { parseDiff } from '../intake/diff.ts';
 import { portPatch } from '../apply/engine.ts';
 import { interdiff } from '../apply/interdiff.ts';
+import { renderNote } from '../rules/note.ts';
 import type { ReferenceLookup } from '../provenance/lookup.ts';
 import { blameFix } from '../provenance/blame.ts';
 import { firstRelease } from '../provenance/release.ts';
@@ -63,7 +64,7 @@ async function explainAdaptations(ctx: BackportContext, fix: Fix, branch: string
       out.push(a);
       continue;
     }
-    const log = await ctx.git.out(['log', '--reverse', '--format=%H%x00%s', `-S${ident}`, '--pickaxe-regex', `${base}..${fix.parent}`, '--', a.file], { allowFail: true });
+    const log = await ctx.git.out(['log', '--reverse', '--format=%H%x00%s', `-G(^|[^A-Za-z0-9_])${ident}([^A-Za-z0-9_]|$)`, `${base}..${fix.parent}`, '--', a.file], { allowFail: true });
     const first = log.split('\n').find(Boolean);
     if (!first) {
       out.push(a);
@@ -71,10 +72,9 @@ async function explainAdaptations(ctx: BackportContext, fix: Fix, branch: string
     }
     const [sha, subject] = first.split('\0');
     const rel = await firstRelease(ctx.git, sha);
-    const by = `introduced by ${short(sha)} ("${subject}")`;
-    const note = a.note.includes('{introducedBy}')
-      ? a.note.replace('{introducedBy}', by).replace('{introducedIn}', rel ?? 'a later release')
-      : `${a.note.replace(/\s*\{introduced(By|In)\}/g, '')} (\`${ident}\` ${by}${rel ? `, in ${rel}` : ''})`;
+    const introducedBy = ` (introduced by ${short(sha)} ("${subject}")${rel ? ` in ${rel}` : ''})`;
+    const params = { ...a.params, introducedBy };
+    const note = a.params.noteTemplate?.includes('{introducedBy}') ? renderNote(a.params.noteTemplate, params) : `${a.note}${introducedBy}`;
     out.push({ ...a, note, params: { ...a.params, introducedBy: sha, ...(rel ? { introducedIn: rel } : {}) } });
   }
   return out;

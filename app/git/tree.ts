@@ -24,6 +24,16 @@ export class GitTree implements TreeView {
     return this.files;
   }
 
+  /** Is `word` in some header of the commit? (the engine's fast path for "is this name declared anywhere") */
+  async hasWordInHeaders(word: string): Promise<boolean> {
+    const key = `h:${word}`;
+    const cached = this.words.get(key);
+    if (cached) return cached.length > 0;
+    const r = await this.git.run(['grep', '-q', '-w', '-F', '-e', word, this.commit, '--', '*.h'], { allowFail: true });
+    this.words.set(key, r.code === 0 ? ['yes'] : []);
+    return r.code === 0;
+  }
+
   async filesWithWord(word: string): Promise<string[]> {
     const cached = this.words.get(word);
     if (cached) return cached;

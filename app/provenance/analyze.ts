@@ -6,6 +6,7 @@ import type { Git } from '../git/git.ts';
 import { blameFix, type BlamedLine } from './blame.ts';
 import type { ReferenceLookup } from './lookup.ts';
 import { firstRelease, firstStableRelease } from './release.ts';
+import { pathBeforeRenames } from './renames.ts';
 import { findBlock } from './text.ts';
 
 export interface AnalyzeContext {
@@ -29,7 +30,7 @@ async function subjects(git: Git, shas: string[]): Promise<Map<string, string>> 
 }
 
 /** Introducing commits from Fixes: tags, or by blaming the lines the fix touches; plus commits that only shaped context. */
-async function introducers(ctx: AnalyzeContext, fix: Fix): Promise<Pick<Provenance, 'introducedBy' | 'contextCommits'> & { notes: string[] }> {
+async function introducers(ctx: AnalyzeContext, fix: Fix): Promise<Pick<Provenance, 'introducedBy' | 'contextCommits'> & { notes: string[]; shapers: Map<string, string> }> {
   const { git } = ctx;
   const notes: string[] = [];
   const fromTags: IntroducingCommit[] = [];
@@ -87,7 +88,10 @@ async function introducers(ctx: AnalyzeContext, fix: Fix): Promise<Pick<Provenan
   for (const sha of context) contextCommits.push({ sha, subject: names.get(sha) ?? '', firstRelease: await firstRelease(git, sha) });
   // Oldest first: the earliest release is the one that matters for the affected range.
   chosen.sort((a, b) => compareVersions(a.firstRelease ?? 'v999.0', b.firstRelease ?? 'v999.0'));
-  return { introducedBy: chosen, contextCommits, notes };
+  // every commit that last touched a line the fix removes or inserts next to, with its subject
+  const shapers = new Map<string, string>();
+  for (const [sha] of buggy) shapers.set(sha, names.get(sha) ?? (await subjects(git, [sha])).get(sha) ?? '');
+  return { introducedBy: chosen, contextCommits, notes, shapers };
 }
 
 /** Runs of consecutive removed lines: each must be found on its own (they are not contiguous in the file). */
@@ -114,7 +118,7 @@ interface TextFindings {
 }
 
 /** Is the buggy pre-image (the lines the fix removes) at the branch tip? Is the fixed post-image? */
-async function textFindings(git: Git, branch: string, files: FilePatch[]): Promise<TextFindings> {
+async function textFindings(git: Git, branch: string, files: FilePatch[], renamesSince: { fork: string; parent: string } | null): Promise<TextFindings> {
   const evidence: Evidence[] = [];
   let hunksWithPre = 0;
   let preFound = 0;
@@ -125,7 +129,17 @@ async function textFindings(git: Git, branch: string, files: FilePatch[]): Promi
   for (const f of files) {
     const path = f.oldPath ?? f.newPath;
     if (!path) continue;
-    const text = await git.show(branch, path);
+    let text = await git.show(branch, path);
+    if (text === null && renamesSince) {
+      const moved = await pathBeforeRenames(git, path, renamesSince.fork, renamesSince.parent);
+      if (moved) {
+        text = await git.show(branch, moved.path);
+        evidence.push({
+          command: `git log --follow --diff-filter=R --name-status ${short(renamesSince.fork)}..${short(renamesSince.parent)} -- ${path}`,
+          result: `${path} was ${moved.path} before ${short(moved.commit)}${text === null ? `; neither exists on ${branch}` : `, which exists on ${branch}`}`,
+        });
+      }
+    }
     if (text === null) {
       evidence.push({ command: `git cat-file -e ${branch}:${path}`, result: `${path} does not exist on ${branch}` });
       continue;
@@ -165,7 +179,7 @@ async function textFindings(git: Git, branch: string, files: FilePatch[]): Promi
   return { pre, post, evidence };
 }
 
-async function verdictFor(ctx: AnalyzeContext, fix: Fix, intro: IntroducingCommit[], branch: string): Promise<BranchVerdict> {
+async function verdictFor(ctx: AnalyzeContext, fix: Fix, intro: IntroducingCommit[], shapers: Map<string, string>, branch: string): Promise<BranchVerdict> {
   const { git, references } = ctx;
   const evidence: Evidence[] = [];
   await references.prepare(branch);
@@ -193,7 +207,7 @@ async function verdictFor(ctx: AnalyzeContext, fix: Fix, intro: IntroducingCommi
     if (same.length)
       return { branch, status: 'already-fixed', summary: `fix already present as ${short(same[0])} (same patch-id)`, fixedBy: { sha: same[0], via: 'patch-id' }, evidence };
   }
-  const text = await textFindings(git, branch, fix.files);
+  const text = await textFindings(git, branch, fix.files, base && fix.parent ? { fork: base, parent: fix.parent } : null);
   evidence.push(...text.evidence);
   if (text.post)
     return { branch, status: 'already-fixed', summary: 'the fixed code is already there (post-image text present)', fixedBy: { sha: null, via: 'post-image' }, evidence };
@@ -238,6 +252,18 @@ async function verdictFor(ctx: AnalyzeContext, fix: Fix, intro: IntroducingCommi
   }
   if (contains) {
     if (text.pre === 'present') return v('affected', `contains ${short(contains.sha)} by ${contains.via} and the buggy code is present`);
+    // The lines differ: either mainline reshaped them after this branch forked (the branch has an older form of
+    // the buggy code: affected, and the reshaping commit is a prerequisite), or the branch rewrote them itself.
+    const missing: string[] = [];
+    for (const [sha, subject] of shapers) {
+      if (await git.isAncestor(sha, branch)) continue;
+      if (references.byUpstream(branch, sha).length) continue;
+      missing.push(`${short(sha)} ("${subject}")`);
+    }
+    if (missing.length) {
+      evidence.push({ command: `git blame <fix parent> -- <the lines the fix changes>`, result: `those lines were last changed on mainline by ${missing.join(', ')}, which ${branch} does not have` });
+      return v('affected', `contains ${short(contains.sha)}; the buggy code is there in an older form (mainline reshaped it in ${missing.join(', ')})`);
+    }
     if (text.pre === 'absent') return v('not-affected', `contains ${short(contains.sha)} but the buggy lines are gone (rewritten on this branch)`);
     return v('unknown', `contains ${short(contains.sha)} but only part of the buggy code is present`);
   }
@@ -248,7 +274,7 @@ async function verdictFor(ctx: AnalyzeContext, fix: Fix, intro: IntroducingCommi
 export async function analyzeFix(ctx: AnalyzeContext, fix: Fix): Promise<Provenance> {
   const found = await introducers(ctx, fix);
   const branches: BranchVerdict[] = [];
-  for (const b of ctx.branches) branches.push(await verdictFor(ctx, fix, found.introducedBy, b));
+  for (const b of ctx.branches) branches.push(await verdictFor(ctx, fix, found.introducedBy, found.shapers, b));
   return {
     upstream: { ...fix.upstream, notes: [...fix.upstream.notes, ...found.notes] },
     introducedBy: found.introducedBy,

@@ -10,6 +10,7 @@ afterEach(() => {
   fx = null;
 });
 function tree(files: Record<string, string>) {
+  fx?.cleanup();
   fx = makeTree({ [HDR]: WIDGET_H, ...files });
   return fx.tree;
 }

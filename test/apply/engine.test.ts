@@ -11,6 +11,7 @@ afterEach(() => {
 });
 
 function tree(files: Record<string, string>) {
+  fx?.cleanup();
   fx = makeTree({ [HDR]: WIDGET_H, ...files });
   return fx.tree;
 }

@@ -14,6 +14,7 @@ afterEach(() => {
   fx = null;
 });
 function tree(files: Record<string, string>) {
+  fx?.cleanup();
   fx = makeTree({ [HDR]: WIDGET_H, ...files });
   return fx.tree;
 }
@@ -104,6 +105,7 @@ describe('symbol history', () => {
 
   it('refuses when the tree has neither name', async () => {
     const hdr = WIDGET_H.replace(/#define from_timer.*\n/, '');
+    fx?.cleanup();
     fx = makeTree({ [HDR]: hdr, [CORE]: CORE_C, 'include/linux/timer.h': timerH('') });
     const r = await portPatch(timerFix(), fx.tree);
     expect(r.outcome).toBe('refused');
