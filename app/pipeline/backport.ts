@@ -7,6 +7,7 @@ import type { BackportReport, BranchResult } from '../core/backport.ts';
 import type { Person } from '../core/candidate.ts';
 import type { Provenance } from '../core/provenance.ts';
 import { analyzeFix } from '../provenance/analyze.ts';
+import { selectBranches } from './branches.ts';
 import { prepareCandidate, type Candidate } from './candidate.ts';
 
 /** A commit of the repository, or a mail (one message, or the `index`-th message of an mbox). */
@@ -59,7 +60,11 @@ async function backportCandidate(c: Candidate, opts: PipelineOptions & { onlyBra
     signoff: opts.signoff ?? committer,
   };
   const results: BranchResult[] = [];
-  for (const verdict of provenance.branches) results.push(await backportToBranch(ctx, c.fix, provenance, verdict));
+  const only = opts.onlyBranches?.length ? new Set(await selectBranches(c.ctx.git, opts.onlyBranches)) : null;
+  for (const verdict of provenance.branches) {
+    if (only && !only.has(verdict.branch)) continue;
+    results.push(await backportToBranch(ctx, c.fix, provenance, verdict));
+  }
   return { provenance, results };
 }
 

@@ -3,7 +3,11 @@ import { compareVersions, seriesOfBranch } from '../core/version.ts';
 import { assertBranchName, type Git } from '../git/git.ts';
 
 function globToRegExp(glob: string): RegExp {
-  const re = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const re = glob
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]')
+    .replace(/\[!/g, '[^');
   return new RegExp(`^${re}$`);
 }
 
@@ -26,7 +30,7 @@ export async function selectBranches(git: Git, specs: string[] | undefined): Pro
   const all = (await git.out(['for-each-ref', '--format=%(refname:short)', 'refs/heads/'])).split('\n').filter(Boolean);
   const chosen = new Set<string>();
   for (const spec of wanted) {
-    if (/[*?]/.test(spec)) {
+    if (/[*?[]/.test(spec)) {
       if (spec.startsWith('-') || /[\s\0]|\.\./.test(spec)) throw new StablebotError('bad-input', `not a valid branch pattern: ${JSON.stringify(spec)}`);
       const re = globToRegExp(spec);
       const hits = all.filter((b) => re.test(b) && !b.startsWith('stablebot/'));
