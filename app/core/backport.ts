@@ -46,6 +46,19 @@ export interface BranchResult {
   commitMessage: string | null;
   failure: Failure | null;
   evidence: Evidence[];
+  /** the verify stage's outcome, when it ran (build check, QEMU error path with control) */
+  verification?: VerificationSummary;
+}
+
+export interface VerificationSummary {
+  /** one line, e.g. "unpatched FAIL → patched PASS: error path reproduced and fixed" */
+  conclusion: string;
+  /** argues against merging: does not compile, patched FAIL, regression */
+  blocking: boolean;
+  /** the check-run text, with the log excerpt */
+  markdown: string;
+  /** the full typed result (app/verify VerifyResult) for --json */
+  details: unknown;
 }
 
 export interface BackportReport {

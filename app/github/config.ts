@@ -1,3 +1,4 @@
+import { verifySchema, type VerifyConfig } from '../verify/config.ts';
 /**
  * Per-repository configuration: `.github/stablebot.yml`, read with probot's context.config() and validated with
  * zod. A bad file is reported once (a comment or a failed check run), never thrown at the webhook.
@@ -36,8 +37,8 @@ export const configSchema = z.strictObject({
     })
     .default({ backport: 'stable-backport', adapted: 'adapted', needsHuman: 'needs-human' }),
   committer: person.optional(),
-  /** schema owned by app/verify; passed through untouched */
-  verify: z.unknown().optional(),
+  /** build check and QEMU error-path test (schema owned by app/verify) */
+  verify: verifySchema.optional(),
 });
 
 export type StablebotConfig = {
@@ -46,7 +47,7 @@ export type StablebotConfig = {
   policy: 'clean-only' | 'clean-and-adapted' | 'report-only';
   labels: { backport: string; adapted: string; needsHuman: string };
   committer?: Person;
-  verify?: unknown;
+  verify?: VerifyConfig;
 };
 
 export type ConfigResult = { ok: true; config: StablebotConfig } | { ok: false; error: string };

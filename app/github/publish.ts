@@ -71,6 +71,7 @@ function verdictNote(report: BackportReport, branch: string): string | undefined
 }
 
 export function checkConclusion(result: BranchResult): { conclusion: Conclusion; title: string } {
+  if (result.verification?.blocking) return { conclusion: 'failure', title: result.verification.conclusion };
   if (result.outcome === 'clean') return { conclusion: 'success', title: `applies cleanly (${result.method ?? 'cherry-pick'})` };
   if (result.outcome === 'adapted') {
     return { conclusion: 'neutral', title: `adapted by ${result.rules.join(', ') || 'rules'}: review the interdiff` };
@@ -123,7 +124,10 @@ async function publishBranch(t: PublishTarget, report: BackportReport, result: B
   await upsertCheckRun(t.octokit, t.repo, result.commit, CHECK_NAME, {
     ...check,
     summary: result.outcome === 'adapted' ? result.adaptations.map((a) => `- ${a.note}`).join('\n') || check.title : check.title,
-    text: result.interdiff ? `Interdiff against upstream:\n\n\`\`\`diff\n${result.interdiff}\n\`\`\`` : undefined,
+    text:
+      [result.interdiff ? `Interdiff against upstream:\n\n\`\`\`diff\n${result.interdiff}\n\`\`\`` : '', result.verification?.markdown ?? '']
+        .filter(Boolean)
+        .join('\n\n') || undefined,
   });
   return { branch, status: result.outcome, pr: { number: pr.number, url: pr.url }, note: result.rules.length ? result.rules.join(', ') : undefined };
 }

@@ -34,6 +34,7 @@ export function renderBranchSection(r: BranchResult): string {
     if (r.failure.prerequisites.length) out.push('Possible dependencies:', '', ...r.failure.prerequisites.map((p) => `    ${p}`), '');
     out.push('To reproduce and resolve by hand:', '', '```sh', ...r.failure.commands, '```', '');
   }
+  if (r.verification) out.push(r.verification.markdown.trimEnd(), '');
   if (r.commitMessage) out.push('<details><summary>Commit message</summary>', '', '```', r.commitMessage.trimEnd(), '```', '', '</details>', '');
   return out.join('\n');
 }

@@ -14,13 +14,13 @@ describe('.github/stablebot.yml', () => {
     });
   });
 
-  it('accepts a single pattern, partial labels, a committer and a verify section it does not own', () => {
+  it('accepts a single pattern, partial labels, a committer and a verify section', () => {
     const r = parseConfig({
       upstreamBranch: 'main',
       stableBranches: 'linux-6.*.y',
       labels: { adapted: 'backport-adapted' },
       committer: { name: 'Stable Bot', email: 'bot@example.org' },
-      verify: { build: { arch: 'x86_64' } },
+      verify: { build: { fragment: 'kernel/errpath.config', timeoutSec: 900 }, qemu: { inject: [{ function: 'dma_iova_link', retval: -12 }] } },
     });
     expect(r).toMatchObject({
       ok: true,
@@ -29,9 +29,15 @@ describe('.github/stablebot.yml', () => {
         stableBranches: ['linux-6.*.y'],
         labels: { backport: 'stable-backport', adapted: 'backport-adapted', needsHuman: 'needs-human' },
         committer: { name: 'Stable Bot', email: 'bot@example.org' },
-        verify: { build: { arch: 'x86_64' } },
+        verify: { build: { fragment: 'kernel/errpath.config', timeoutSec: 900 }, qemu: { inject: [{ function: 'dma_iova_link', retval: -12 }] } },
       },
     });
+  });
+
+  it('rejects a verify section the verify stage cannot run, in the same one-line error', () => {
+    const r = parseConfig({ verify: { build: { timeoutSec: 'soon' } } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/verify/);
   });
 
   it('lists every problem in one line', () => {
