@@ -90,3 +90,69 @@ export function lineCounts(lines: HunkLine[]): { old: number; new: number } {
   }
   return { old: o, new: n };
 }
+
+/** How far a run may sit from the anchor that vouches for it, beyond their distance in the mail's hunk. */
+const ANCHOR_SLACK = 6;
+
+export interface AnchoredRuns {
+  /** hunk line index → the exact file line of that removed line */
+  lines: Map<number, string>;
+  /** runs (first hunk line index) found more than once near their anchors: the file cannot decide them */
+  ambiguous: number[];
+}
+
+/**
+ * The removed lines of `hunk`, run by run, found verbatim (modulo whitespace) in `file`, an older copy whose
+ * context may have diverged (so the whole pre-image does not match). A run counts only near the nearest pre-image
+ * line on each side that occurs exactly once in the file (its anchors), and only when exactly one place there
+ * matches: a lone "break;" is everywhere, right after the unique "error = f(...)" it is one line.
+ */
+export function anchoredRemovedRuns(hunk: Hunk, file: string[]): AnchoredRuns {
+  const normFile = file.map(norm);
+  const count = new Map<string, number>();
+  for (const n of normFile) count.set(n, (count.get(n) ?? 0) + 1);
+  const firstAt = new Map<string, number>();
+  normFile.forEach((n, i) => {
+    if (!firstAt.has(n)) firstAt.set(n, i);
+  });
+
+  // pre-image position of each hunk line (added lines share the position of the next pre-image line)
+  const prePos: number[] = [];
+  let pos = 0;
+  for (const l of hunk.lines) {
+    prePos.push(pos);
+    if (l.op !== '+') pos++;
+  }
+  const anchors: { idx: number; at: number }[] = [];
+  hunk.lines.forEach((l, idx) => {
+    const n = norm(l.text);
+    if (l.op !== '+' && n !== '' && count.get(n) === 1) anchors.push({ idx, at: firstAt.get(n) as number });
+  });
+
+  const out: AnchoredRuns = { lines: new Map(), ambiguous: [] };
+  for (let i = 0; i < hunk.lines.length; ) {
+    if (hunk.lines[i].op !== '-') {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < hunk.lines.length && hunk.lines[i].op === '-') i++;
+    const wanted = hunk.lines.slice(start, i).map((l) => norm(l.text));
+    const before = [...anchors].reverse().find((a) => a.idx < start);
+    const after = anchors.find((a) => a.idx >= i);
+    if (!before && !after) continue;
+    const fits = (m: number) => {
+      if (before && (m <= before.at || m - before.at > prePos[start] - prePos[before.idx] + ANCHOR_SLACK)) return false;
+      if (after && (m + wanted.length > after.at || after.at - m > prePos[after.idx] - prePos[start] + ANCHOR_SLACK)) return false;
+      return true;
+    };
+    const matches: number[] = [];
+    for (let m = 0; m + wanted.length <= file.length; m++) {
+      if (wanted.every((w, j) => normFile[m + j] === w) && fits(m)) matches.push(m);
+    }
+    if (matches.length > 1) out.ambiguous.push(start);
+    if (matches.length !== 1) continue;
+    wanted.forEach((_, j) => out.lines.set(start + j, file[matches[0] + j]));
+  }
+  return out;
+}

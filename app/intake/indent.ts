@@ -91,8 +91,9 @@ function pairWithRemoved(lines: DraftLine[]): Map<number, string> {
  * `lines`: the rebuilt hunk, context and removed lines exact. `unit`: the file's indentation step ('\t' for kernel
  * C), or null when the file is not tab-indented (then only pairing with removed lines can decide).
  * `columnZeroKnown`: the damage kept "no indentation" visible (collapsed to one space, not stripped).
+ * `what` names the inferred lines in reasons: rebuild.ts also infers removed lines, through the reversed hunk.
  */
-export function inferIndentation(lines: DraftLine[], unit: string | null, columnZeroKnown: boolean): IndentResult {
+export function inferIndentation(lines: DraftLine[], unit: string | null, columnZeroKnown: boolean, what = 'added line'): IndentResult {
   const out = lines.map((l) => l.text);
   const resolved = lines.map((l) => l.exact);
   const pairs = pairWithRemoved(lines);
@@ -116,7 +117,7 @@ export function inferIndentation(lines: DraftLine[], unit: string | null, column
     if (lines[i].op !== '+' || lines[i].exact) continue;
     const damaged = lines[i].text;
     const t = damaged.trim();
-    const where = `added line "${t.slice(0, 60)}"`;
+    const where = `${what} "${t.slice(0, 60)}"`;
     if (t === '') {
       out[i] = '';
       resolved[i] = true;
@@ -160,7 +161,7 @@ export function inferIndentation(lines: DraftLine[], unit: string | null, column
       const prev = prevIndex(i);
       const bodyOfControl = prev >= 0 && isBracelessControl(out[prev].trim()) && lead(out[i]) === lead(out[prev]) + unit;
       if (lead(out[i]) !== expected && !bodyOfControl) {
-        return { ok: false, reason: `added line "${t.slice(0, 60)}" does not sit one step inside the closing brace after it` };
+        return { ok: false, reason: `${what} "${t.slice(0, 60)}" does not sit one step inside the closing brace after it` };
       }
     }
   }

@@ -9,7 +9,7 @@ import { filePath, type FilePatch } from '../core/patch.ts';
 import { isFullSha, type Git } from '../git/git.ts';
 import { norm, placeHunk } from './align.ts';
 import { readCommit } from './commit.ts';
-import { rebuildFromFixed, rebuildFromTarget, splitFile, type FileLines } from './rebuild.ts';
+import { rebuildFromFixed, rebuildFromTarget, splitFile, type FileLines, type RemovedOrigin } from './rebuild.ts';
 
 export type RecoveryMethod = 'not-damaged' | 'upstream-commit' | 'upstream-by-subject' | 'fixed-branch-post-image' | 'target-lines';
 
@@ -128,9 +128,19 @@ async function fixParent(git: Git, branch: string, path: string, needle: string)
   return isFullSha(sha) ? sha : null;
 }
 
+/** What the notes say about where the removed lines of a fixed-branch rebuild came from. */
+function removedSentence(o: RemovedOrigin): string {
+  const parts: string[] = [];
+  if (o.verbatim) parts.push(`${plural(o.verbatim, 'removed line')} copied verbatim from ${o.sources.join(' and ')}, which still ${o.sources.length === 1 ? 'has' : 'have'} the old code`);
+  if (o.inferred) parts.push(`the indentation of ${plural(o.inferred, 'removed line')} inferred from the added lines replacing them and the braces around them`);
+  return parts.join('; ') || 'no removed lines';
+}
+
 async function tryFixedBranches(git: Git, mail: ParsedMail, branches: string[], tried: string[]): Promise<Recovery | null> {
+  const zeroKnown = columnZeroKnown(mail);
   for (const branch of branches) {
     const files: FilePatch[] = [];
+    const origin: RemovedOrigin = { verbatim: 0, inferred: 0, sources: [] };
     let ok = true;
     for (const mf of mail.files) {
       const fixed = await readAt(git, branch, filePath(mf));
@@ -160,13 +170,18 @@ async function tryFixedBranches(git: Git, mail: ParsedMail, branches: string[], 
         const f = await readAt(git, other, mf.oldPath ?? filePath(mf));
         if (f) sources.push({ label: other, file: f });
       }
-      const r = rebuildFromFixed(mf, fixed, branch, sources);
+      const r = rebuildFromFixed(mf, fixed, branch, sources, zeroKnown);
       if (!r.ok) {
         tried.push(r.reason);
         ok = false;
         break;
       }
       files.push(r.patch);
+      if (r.removed) {
+        origin.verbatim += r.removed.verbatim;
+        origin.inferred += r.removed.inferred;
+        for (const s of r.removed.sources) if (!origin.sources.includes(s)) origin.sources.push(s);
+      }
     }
     if (ok && files.length === mail.files.length) {
       return {
@@ -175,7 +190,8 @@ async function tryFixedBranches(git: Git, mail: ParsedMail, branches: string[], 
         confidence: 'high',
         source: branch,
         notes: [
-          `${damagedSentence(mail)}; rebuilt from ${branch}, which already carries the fix: context and added lines taken from its file, removed lines from a file that still has the old code`,
+          `${damagedSentence(mail)}; rebuilt from ${branch}, which already carries the fix: context and added lines taken exactly from its file (the post-image)`,
+          `removed lines: ${removedSentence(origin)}`,
         ],
       };
     }
