@@ -8,12 +8,21 @@
  *   struct-member       the added lines use a member the target's struct definition does not have
  *   undeclared-local    the added lines use a local variable the enclosing function (after the patch) does not declare
  *   kconfig-symbol      an added Kconfig dependency or CONFIG_ use names a symbol no Kconfig file of the target defines
+ *   call-arity          the added lines call a function or macro with a number of arguments other than the one every
+ *                       definition, prototype and call of it in the target file agrees on (its signature differs there)
+ *   duplicate-definition the added lines define at file scope a function the target file already defines
  * Checks run on the file as it will be after all hunks of the file are applied, so a declaration added by a
  * sibling hunk counts; names declared by added lines anywhere in the patch count as known.
+ *
+ * When upstream's own tree BEFORE the change is known (`upstream`), a name the target lacks is judged by it:
+ * upstream compiled after the change, so a name upstream's parent lacks too was introduced by the change itself
+ * (by a hunk or file not in view), and is the change's business; a name upstream's parent already had is a
+ * prerequisite the target is missing, and is refused as before. The same holds for struct members, locals of the
+ * enclosing function and headers.
  */
 import type { HunkLine } from '../core/patch.ts';
 import type { TreeView } from '../core/tree.ts';
-import { C_KEYWORDS, codeLines, declaredInCode, declaredNames, declaredType, enclosingFunctionStart, identifiersOf, isDeclaredIn, type DeclaredType } from './c-syntax.ts';
+import { C_KEYWORDS, codeLines, declaredInCode, declaredNames, declaredType, enclosingFunctionStart, functionNameOf, identifiersOf, isDeclaredIn, type DeclaredType } from './c-syntax.ts';
 import { excerpt } from './locate.ts';
 import { hasWord } from './text.ts';
 import { headersHaveWord } from './tree-dir.ts';
@@ -29,6 +38,22 @@ export interface CheckContext extends HunkContext {
   newStart: number;
   /** refuse identifiers that exist nowhere on the target (default true) */
   strictIdentifiers: boolean;
+  /** upstream's tree before the change, and its version of this file (null when upstream's file is unknown) */
+  upstream?: UpstreamFile;
+}
+
+/** Upstream's side of one file: the tree the change was made on, and the file's text there. */
+export interface UpstreamFile {
+  tree: TreeView;
+  lines: string[] | null;
+  words: Set<string>;
+}
+
+/** Did upstream have `id` before the change (in its version of the file, or in some header of its tree)? */
+async function upstreamHad(up: UpstreamFile, id: string): Promise<boolean> {
+  if (up.words.has(id)) return true;
+  if (await headersHaveWord(up.tree, id)) return true;
+  return id.startsWith('CONFIG_') && headersHaveWord(up.tree, id.slice(7));
 }
 
 export function wordsOf(text: string): Set<string> {
@@ -52,6 +77,8 @@ export async function checkPlacement(p: Placement, ctx: CheckContext): Promise<R
     (await missingHeader(p, ctx, where)) ??
     (await kconfigSymbol(p, addedCode, ctx, where)) ??
     undeclaredLocal(addedCode, scope, ctx, where) ??
+    (/\.[ch]$/.test(p.path) ? callArity(p, code, ctx, where) : null) ??
+    (/\.[ch]$/.test(p.path) ? duplicateDefinition(p, ctx, where) : null) ??
     formatType(p, scope, ctx, where) ??
     (await structMember(p, code, scope, ctx, where))
   );
@@ -79,6 +106,10 @@ async function unknownIdentifier(addedCode: string[], ctx: CheckContext, where: 
     seen.add(id);
     if (await headersHaveWord(ctx.tree, id)) continue;
     if (id.startsWith('CONFIG_') && (await headersHaveWord(ctx.tree, id.slice(7)))) continue;
+    if (ctx.upstream) {
+      if (!(await upstreamHad(ctx.upstream, id))) continue; // introduced by the change itself
+      return { check: 'unknown-identifier', reason: `\`${id}\`, used by the added lines, exists upstream before this change but nowhere on the target: a missing prerequisite`, ...where };
+    }
     return { check: 'unknown-identifier', reason: `\`${id}\`, used by the added lines, is declared neither in the file nor in any header of the target`, ...where };
   }
   return null;
@@ -110,17 +141,19 @@ async function missingHeader(p: Placement, ctx: CheckContext, where: Where): Pro
     if (!m) continue;
     const name = m[2].trim();
     if (ctx.text.lines.some((t) => t.includes(`${m[1]}${name}`))) continue;
-    const { all, asm } = await headersOf(ctx.tree);
-    let ok: boolean;
-    if (m[1] === '<') {
-      ok = all.has(`include/${name}`) || all.has(`include/uapi/${name}`) || asm.has(name) || [...arches(all)].some((a) => all.has(`arch/${a}/include/${name}`));
-    } else {
-      const dir = p.path.includes('/') ? p.path.slice(0, p.path.lastIndexOf('/')) : '';
-      ok = all.has(normalizePath(dir ? `${dir}/${name}` : name)) || all.has(`include/${name}`);
-    }
-    if (!ok) return { check: 'missing-header', reason: `the added lines include ${m[1]}${name}${m[1] === '<' ? '>' : '"'}, which the target tree does not have`, ...where };
+    if (await treeHasHeader(ctx.tree, m[1], name, p.path)) continue;
+    // a header upstream's tree lacked before the change is one the change itself adds
+    if (ctx.upstream && !(await treeHasHeader(ctx.upstream.tree, m[1], name, ctx.upstreamPath))) continue;
+    return { check: 'missing-header', reason: `the added lines include ${m[1]}${name}${m[1] === '<' ? '>' : '"'}, which the target tree does not have`, ...where };
   }
   return null;
+}
+
+async function treeHasHeader(tree: TreeView, kind: string, name: string, path: string): Promise<boolean> {
+  const { all, asm } = await headersOf(tree);
+  if (kind === '<') return all.has(`include/${name}`) || all.has(`include/uapi/${name}`) || asm.has(name) || [...arches(all)].some((a) => all.has(`arch/${a}/include/${name}`));
+  const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+  return all.has(normalizePath(dir ? `${dir}/${name}` : name)) || all.has(`include/${name}`);
 }
 
 function arches(all: Set<string>): Set<string> {
@@ -285,11 +318,18 @@ async function structMember(p: Placement, code: string[], scope: string[], ctx: 
       fileText ??= ctx.text.lines.join('\n');
       const body = await structBody(ctx.tree, sname, fileText);
       if (body !== null && !hasWord(body, member)) {
+        if (ctx.upstream && !(await upstreamStructHas(ctx.upstream, sname, member))) continue; // the change adds it
         return { check: 'struct-member', reason: `\`${base}${m[2]}${member}\`: struct ${sname} has no member \`${member}\` on the target`, ...where };
       }
     }
   }
   return null;
+}
+
+/** Did upstream's struct have the member before the change? Unknown struct: assume it did (no evidence). */
+async function upstreamStructHas(up: UpstreamFile, sname: string, member: string): Promise<boolean> {
+  const body = await structBody(up.tree, sname, up.lines?.join('\n') ?? '');
+  return body === null || hasWord(body, member);
 }
 
 /** Names the target file declares inside functions (locals) and at file scope, computed once per file text. */
@@ -302,11 +342,18 @@ function declarationsOf(lines: string[]) {
     const fileScope = new Set<string>();
     const codes = codeLines(lines);
     for (const [i, c] of codes.entries()) {
-      const names = declaredInCode(c);
       const def = /^\s*#\s*define\s+([A-Za-z_]\w*)/.exec(c);
       if (def) fileScope.add(def[1]);
-      if (/^\s/.test(lines[i])) for (const n of names) locals.add(n);
-      else for (const n of names) fileScope.add(n);
+      if (/^\s/.test(lines[i])) {
+        for (const n of declaredInCode(c)) locals.add(n);
+        continue;
+      }
+      // a function heading at column 0: its parameters are locals of that function, its name is file scope
+      const paren = def ? -1 : c.indexOf('(');
+      const head = paren > 0 && functionNameOf(c) ? c.slice(0, paren) : c;
+      for (const n of declaredInCode(head)) fileScope.add(n);
+      if (head !== c) for (const n of declaredInCode(c.slice(paren))) locals.add(n);
+      if (head !== c) fileScope.add(functionNameOf(c)!);
     }
     d = { locals, fileScope };
     fileDecls.set(lines, d);
@@ -320,21 +367,58 @@ function declarationsOf(lines: string[]) {
  */
 function undeclaredLocal(addedCode: string[], scope: string[], ctx: CheckContext, where: Where): Refusal | null {
   const { locals, fileScope } = declarationsOf(ctx.text.lines);
-  const checked = new Set<string>();
+  // names the added code declares itself (locals, a #define's parameters) are not the function's business
+  const checked = declaredNames(addedCode);
   for (const c of addedCode) {
     for (const m of c.matchAll(/(?<![\w.>])(&?)\s*\b([a-z_][a-z0-9_]*)\b\s*(->|\.(?!\.)|=(?!=)|\[)?/g)) {
       const name = m[2];
-      if (!m[1] && !m[3]) continue;
+      // a bare argument of a call, `f(a, name)`: a variable's value passed on (the seed's `attrs`)
+      const bareArg = !m[1] && !m[3] && /[(,]\s*$/.test(c.slice(0, m.index + m[0].indexOf(name))) && /^\s*[,)]/.test(c.slice(m.index + m[0].length));
+      if (!m[1] && !m[3] && !bareArg) continue;
       if (checked.has(name) || C_KEYWORDS.has(name)) continue;
       checked.add(name);
       // known as a local elsewhere in the file, or unknown to the file and assigned here like a local
-      const localName = locals.has(name) || (!ctx.fileWords.has(name) && !ctx.patchDeclared.has(name) && m[3] === '=');
+      const localName = locals.has(name) || (!bareArg && !ctx.fileWords.has(name) && !ctx.patchDeclared.has(name) && m[3] === '=');
       if (!localName || fileScope.has(name)) continue;
       if (isDeclaredIn(scope, name)) continue;
+      // upstream's function lacked it before the change too: the change declares it (in a hunk not in view)
+      const upScope = ctx.upstream ? upstreamScope(ctx) : null;
+      if (upScope && !isDeclaredIn(upScope, name)) continue;
       return { check: 'undeclared-local', reason: `\`${name}\` is not declared in the enclosing function on the target`, ...where };
     }
   }
+  return upstreamLocal(addedCode, scope, fileScope, ctx, where);
+}
+
+/**
+ * With upstream's tree: a name the added lines use that upstream's function declared (a parameter or local, like
+ * the seed's `attrs`) and the target's function does not, nor the target's file scope: the added lines would use
+ * a variable the branch does not have, whatever shape the use takes (a bare call argument included).
+ */
+function upstreamLocal(addedCode: string[], scope: string[], fileScope: Set<string>, ctx: CheckContext, where: Where): Refusal | null {
+  const upScope = upstreamScope(ctx);
+  if (!upScope) return null;
+  const own = declaredNames(addedCode);
+  // struct/union/enum tags are types, whatever a declaration-shaped `sizeof(struct x)` looks like
+  const tags = new Set(addedCode.flatMap((c) => [...c.matchAll(/\b(?:struct|union|enum)\s+([A-Za-z_]\w*)/g)].map((m) => m[1])));
+  for (const name of new Set(addedCode.flatMap(identifiersOf))) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name) || own.has(name) || tags.has(name) || fileScope.has(name) || ctx.patchDeclared.has(name)) continue;
+    if (!isDeclaredIn(upScope, name) || isDeclaredIn(scope, name)) continue;
+    return { check: 'undeclared-local', reason: `\`${name}\` is a variable of upstream's function but is not declared in the enclosing function on the target`, ...where };
+  }
   return null;
+}
+
+/** Code of upstream's enclosing function before the change, from its heading to the end of the hunk's pre-image. */
+function upstreamScope(ctx: CheckContext): string[] | null {
+  const up = ctx.upstream?.lines;
+  if (!up) return null;
+  const h = ctx.hunk;
+  const firstChange = h.lines.findIndex((l) => l.op !== ' ');
+  const at = Math.min(up.length, Math.max(0, h.oldStart - 1) + Math.max(0, firstChange));
+  const end = Math.min(up.length, Math.max(0, h.oldStart - 1) + h.oldLines);
+  const fn = enclosingFunctionStart(up, at + 1);
+  return fn >= 0 ? codeLines(up.slice(fn, end)) : null;
 }
 
 const kconfigCache = new WeakMap<string[], Promise<Set<string>>>();
@@ -382,4 +466,113 @@ async function kconfigSymbol(p: Placement, addedCode: string[], ctx: CheckContex
     if (!known.has(sym) && !known.has(base)) return { check: 'kconfig-symbol', reason: `Kconfig symbol ${sym} is not defined on the target`, ...where };
   }
   return null;
+}
+
+/**
+ * Argument counts of every call, prototype or definition `name(...)` in code (member calls `x->name(` and
+ * `x.name(` excluded: those are function pointers of some struct, not this function). null entries: variadic.
+ */
+export function arities(code: string, name: string): (number | null)[] {
+  const out: (number | null)[] = [];
+  const re = new RegExp(`(?<![\\w.>])${name}\\s*\\(`, 'g');
+  for (let m = re.exec(code); m; m = re.exec(code)) {
+    let depth = 0;
+    let args = 0;
+    let any = false;
+    let i = m.index + m[0].length;
+    let text = '';
+    for (; i < code.length; i++) {
+      const c = code[i];
+      if (c === '(' || c === '[' || c === '{') depth++;
+      else if (c === ')' || c === ']' || c === '}') {
+        if (depth === 0) break;
+        depth--;
+      } else if (c === ',' && depth === 0) {
+        args++;
+        continue;
+      } else if (c === ';' && depth === 0) break;
+      if (!/\s/.test(c)) any = true;
+      text += c;
+    }
+    if (i >= code.length || code[i] !== ')') continue; // the call continues beyond what we see
+    if (text.includes('...')) out.push(null);
+    else out.push(any && !/^\s*void\s*$/.test(text) ? args + 1 : 0);
+  }
+  return out;
+}
+
+/** The one argument count every occurrence agrees on, or null (none, variadic, or disagreeing: a macro trick). */
+function agreedArity(counts: (number | null)[], minOccurrences: number): number | null {
+  if (counts.length < minOccurrences || counts.some((c) => c === null)) return null;
+  return counts.every((c) => c === counts[0]) ? counts[0] : null;
+}
+
+const fileCode = new WeakMap<string[], string>();
+function codeText(lines: string[]): string {
+  let t = fileCode.get(lines);
+  if (t === undefined) fileCode.set(lines, (t = codeLines(lines).join('\n')));
+  return t;
+}
+
+function callArity(p: Placement, code: string[], ctx: CheckContext, where: Where): Refusal | null {
+  const added = p.lines.map((l, i) => (l.op === '+' ? code[i] : '')).join('\n');
+  const names = new Set([...added.matchAll(/(?<![\w.>])([a-z_][a-z0-9_]*)\s*\(/g)].map((m) => m[1]).filter((n) => !C_KEYWORDS.has(n)));
+  if (!names.size) return null;
+  const target = codeText(ctx.text.lines);
+  for (const name of names) {
+    if (!hasWord(target, name)) continue;
+    const want = agreedArity(arities(added, name), 1);
+    if (want === null) continue;
+    const have = agreedArity(arities(target, name), 2);
+    if (have === null || have === want) continue;
+    // upstream's own file had the target's count before the change: the change itself alters the signature
+    if (ctx.upstream?.lines && agreedArity(arities(codeText(ctx.upstream.lines), name), 1) === have) continue;
+    return { check: 'call-arity', reason: `the added lines call \`${name}\` with ${want} argument(s); on the target it takes ${have}`, ...where };
+  }
+  return null;
+}
+
+/** Functions defined at file scope: a heading `type name(...)` at column 0 whose body opens with `{` on the next line. */
+function definedFunctions(lines: string[]): Set<string> {
+  return new Set(definedFunctionList(lines));
+}
+
+function definedFunctionList(lines: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(?:[A-Za-z_]\w*[\s*]+)+([A-Za-z_]\w*)\s*\(/.exec(lines[i]);
+    if (!m || C_KEYWORDS.has(m[1])) continue;
+    let j = i;
+    while (j < lines.length - 1 && j < i + 8 && !/\)\s*$/.test(lines[j]) && !/;/.test(lines[j])) j++;
+    if (/\)\s*$/.test(lines[j]) && /^\{\s*$/.test(lines[j + 1] ?? '')) out.push(m[1]);
+  }
+  return out;
+}
+
+const fileDefs = new WeakMap<string[], Map<string, number>>();
+
+function duplicateDefinition(p: Placement, ctx: CheckContext, where: Where): Refusal | null {
+  const post = p.lines.filter((l) => l.op !== '-').map((l) => l.text);
+  const mine = definedFunctions(post);
+  if (!mine.size) return null;
+  // another #ifdef variant of a function is not a duplicate
+  if (p.lines.some((l) => l.op === '+' && /^\s*#\s*(if|else|elif)/.test(l.text))) return null;
+  const after = definedFunctionCounts(ctx.newLines);
+  for (const name of mine) {
+    if ((after.get(name) ?? 0) < 2) continue;
+    // upstream's file defined it before the change too: the change renames or removes that one elsewhere
+    if (ctx.upstream?.lines && definedFunctions(ctx.upstream.lines).has(name)) continue;
+    return { check: 'duplicate-definition', reason: `the added lines define \`${name}\`, which ${p.path} on the target already defines`, ...where };
+  }
+  return null;
+}
+
+function definedFunctionCounts(lines: string[]): Map<string, number> {
+  let c = fileDefs.get(lines);
+  if (!c) {
+    c = new Map();
+    for (const n of definedFunctionList(lines)) c.set(n, (c.get(n) ?? 0) + 1);
+    fileDefs.set(lines, c);
+  }
+  return c;
 }

@@ -15,7 +15,7 @@ import { placeByRules, refusalByRules, retargetByRules, rewriteByRules } from '.
 import { loadDefaultRules } from '../rules/load.ts';
 import type { Rule } from '../rules/schema.ts';
 import { codeLines, declaredNames } from './c-syntax.ts';
-import { checkPlacement, wordsOf } from './checks.ts';
+import { checkPlacement, wordsOf, type UpstreamFile } from './checks.ts';
 import { interdiff } from './interdiff.ts';
 import { chooseNearest, chooseUnique, excerpt, findWindows, normalizedLines, statedStart } from './locate.ts';
 import { joinText, normalizeWs, splitText, type FileText } from './text.ts';
@@ -31,6 +31,12 @@ export interface PortOptions {
    * (default true: such a backport cannot compile without a prerequisite)
    */
   strictIdentifiers?: boolean;
+  /**
+   * upstream's tree BEFORE the change (the fix's parent commit). With it, a name the target lacks is judged by
+   * whether upstream had it before the change (a missing prerequisite: refused) or the change introduces it
+   * (in a hunk or file of the change: its own business). Without it, every such name is refused.
+   */
+  upstreamTree?: TreeView;
 }
 
 interface PortContext {
@@ -38,6 +44,7 @@ interface PortContext {
   rules: Rule[];
   patchDeclared: Set<string>;
   strictIdentifiers: boolean;
+  upstreamTree?: TreeView;
 }
 
 const METHOD_RANK: Record<PortMethod, number> = { exact: 0, relocation: 1, rules: 2 };
@@ -45,7 +52,7 @@ const METHOD_RANK: Record<PortMethod, number> = { exact: 0, relocation: 1, rules
 export async function portPatch(files: FilePatch[], tree: TreeView, opts: PortOptions = {}): Promise<PortResult> {
   const rules = opts.rules ?? loadDefaultRules();
   const allAdded = files.flatMap((f) => f.hunks.flatMap((h) => h.lines.filter((l) => l.op === '+').map((l) => l.text)));
-  const pc: PortContext = { tree, rules, patchDeclared: declaredNames(codeLines(allAdded)), strictIdentifiers: opts.strictIdentifiers ?? true };
+  const pc: PortContext = { tree, rules, patchDeclared: declaredNames(codeLines(allAdded)), strictIdentifiers: opts.strictIdentifiers ?? true, upstreamTree: opts.upstreamTree };
   try {
     const out: PortResult['files'] = [];
     const applied: FilePatch[] = [];
@@ -113,6 +120,7 @@ async function portFile(fp: FilePatch, pc: PortContext): Promise<FileResult> {
     placements.push(p);
     contexts.set(p, ctx);
   }
+  const upstream = await upstreamFile(pc.upstreamTree, upstreamPath);
   const ordered = [...placements].sort((a, b) => a.start - b.start);
   for (let k = 1; k < ordered.length; k++) {
     if (ordered[k - 1].start + preLen(ordered[k - 1].lines) > ordered[k].start) {
@@ -129,6 +137,7 @@ async function portFile(fp: FilePatch, pc: PortContext): Promise<FileResult> {
       newLines: newText.lines,
       newStart: p.start + delta,
       strictIdentifiers: pc.strictIdentifiers,
+      upstream,
     });
     if (bad) refuse(bad);
     delta += p.lines.filter((l) => l.op === '+').length - preLen(p.lines);
@@ -143,6 +152,13 @@ async function portFile(fp: FilePatch, pc: PortContext): Promise<FileResult> {
     adaptations: [...fileAdaptations, ...placements.flatMap((p) => p.adaptations)],
     method,
   };
+}
+
+async function upstreamFile(tree: TreeView | undefined, path: string): Promise<UpstreamFile | undefined> {
+  if (!tree) return undefined;
+  const content = await tree.read(path);
+  const lines = content === null ? null : splitText(content).lines;
+  return { tree, lines, words: lines ? wordsOf(lines.join('\n')) : new Set() };
 }
 
 function preLen(lines: HunkLine[]): number {

@@ -1,5 +1,7 @@
 /**
- * `stablebot port --patch <file> --tree <dir> [--json]`: the content-level engine on a plain directory.
+ * `stablebot port --patch <file> --tree <dir> [--upstream-tree <dir>] [--json]`: the content-level engine on a plain
+ * directory. --upstream-tree is upstream's tree before the change (the fix's parent): with it, names the target
+ * lacks are told apart into prerequisites (refused) and names the change itself introduces.
  * Exit 0 applied (clean or adapted), 3 refused (tree untouched), 2 bad input (one line on stderr, tree untouched).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ const processIo: PortIo = { out: (s) => process.stdout.write(s), err: (s) => pro
 export interface PortArgs {
   patch: string;
   tree: string;
+  upstreamTree?: string;
   json?: boolean;
 }
 
@@ -30,6 +33,7 @@ export function registerPort(program: Command): void {
     .description('apply an upstream fix to a plain source tree, adapting it by rules/*.yml or refusing with the reason')
     .requiredOption('--patch <file>', 'a unified diff (-p1, a/ b/ prefixes)')
     .requiredOption('--tree <dir>', 'the target source tree (modified only on success)')
+    .option('--upstream-tree <dir>', "upstream's tree before the change (read only), to judge names the target lacks")
     .option('--json', 'print the result as JSON')
     .action(async (opts: PortArgs) => {
       process.exitCode = await runPort(opts);
@@ -39,8 +43,8 @@ export function registerPort(program: Command): void {
 /** The command itself, returning the exit status (tests call it directly or through commander). */
 export async function runPort(args: PortArgs, io: PortIo = processIo): Promise<number> {
   try {
-    const { files, dir } = readInputs(args);
-    const result = await portPatch(files, new DirTree(dir));
+    const { files, dir, upstreamDir } = readInputs(args);
+    const result = await portPatch(files, new DirTree(dir), upstreamDir ? { upstreamTree: new DirTree(upstreamDir) } : {});
     if (result.outcome === 'refused') {
       const r = result.refusal!;
       if (args.json) io.out(JSON.stringify({ outcome: 'refused', check: r.check, reason: r.reason, file: r.file, hunk: r.hunk }, null, 2) + '\n');
@@ -79,8 +83,11 @@ function withoutTemplate(params: Record<string, string>): Record<string, string>
 function readInputs(args: PortArgs) {
   if (!args.patch || !existsSync(args.patch) || !statSync(args.patch).isFile()) throw new StablebotError('bad-input', `no such patch file: ${args.patch}`);
   if (!args.tree || !existsSync(args.tree) || !statSync(args.tree).isDirectory()) throw new StablebotError('bad-input', `no such tree directory: ${args.tree}`);
+  if (args.upstreamTree !== undefined && (!existsSync(args.upstreamTree) || !statSync(args.upstreamTree).isDirectory())) {
+    throw new StablebotError('bad-input', `no such upstream tree directory: ${args.upstreamTree}`);
+  }
   const files = parseUnifiedDiff(readFileSync(args.patch, 'utf8'));
-  return { files, dir: resolve(args.tree) };
+  return { files, dir: resolve(args.tree), upstreamDir: args.upstreamTree === undefined ? null : resolve(args.upstreamTree) };
 }
 
 /** Every path is checked before anything is written; contents go to temporary files first, then are renamed. */

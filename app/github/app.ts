@@ -14,6 +14,8 @@ import { HELP_TEXT, newCommandLines, parseCommands, type Command, type ParsedLin
 import { loadConfig, type StablebotConfig } from './config.ts';
 import { comment, type Octokit, permissionOf, readRepoFile, type Repo, upsertCheckRun, upsertComment } from './github-api.ts';
 import { mailFromIssue } from './mail.ts';
+import { appDataDir, openAppStore, scheduleAppSweeps } from './sweep.ts';
+import type { CronJob } from '../sweep/schedule.ts';
 import {
   type AnalyzePayload,
   type BackportPayload,
@@ -37,9 +39,19 @@ export interface AppOptions {
   queue?: { maxAttempts?: number; baseDelayMs?: number; store?: JobStore };
   /** the App's own login (`<slug>[bot]`), whose comments are never commands */
   botLogin?: string;
+  /** where the App keeps its state (default $STABLEBOT_DATA_DIR; unset: job queue in memory, sweep state per clone) */
+  dataDir?: string;
+  /** cron expression for scheduled sweeps (default $STABLEBOT_SWEEP_CRON; unset: no schedule) */
+  sweepCron?: string;
 }
 
-export type StablebotApp = ((app: Probot) => void) & { queue: JobQueue };
+export type StablebotApp = ((app: Probot) => void) & {
+  queue: JobQueue;
+  /** the scheduled sweeps, once the App is loaded (null: no STABLEBOT_SWEEP_CRON) */
+  sweepSchedule(): CronJob | null;
+  /** stops the schedule and closes the store */
+  close(): void;
+};
 
 const CONFIG_ERROR_MARKER = '<!-- stablebot:config-error -->';
 
@@ -53,6 +65,9 @@ function isBot(user: { login: string; type?: string } | null | undefined, botLog
 
 export function createApp(opts: AppOptions = {}): StablebotApp {
   let probot: Probot | null = null;
+  let schedule: CronJob | null = null;
+  const dataDir = appDataDir(opts.dataDir);
+  const store = dataDir ? openAppStore(dataDir) : null;
   const deliveries = new RecentIds();
   const deps = {
     app: () => {
@@ -65,11 +80,13 @@ export function createApp(opts: AppOptions = {}): StablebotApp {
     workdir: workdirRoot(opts.workdir),
     queue: () => queue,
     mutex: new KeyedMutex(),
+    store,
   };
   const queue: JobQueue = new JobQueue({
     run: runJob(deps),
     onFailed: onJobFailed(deps),
-    store: opts.queue?.store,
+    // with a data directory, queued jobs survive a restart (resumed when the App loads)
+    store: opts.queue?.store ?? store ?? undefined,
     maxAttempts: opts.queue?.maxAttempts,
     baseDelayMs: opts.queue?.baseDelayMs,
     log: {
@@ -251,13 +268,50 @@ export function createApp(opts: AppOptions = {}): StablebotApp {
     });
   }
 
+  /** one scheduled sweep job per repository of every installation (a job already queued absorbs the next) */
+  async function scheduledTick(): Promise<void> {
+    const app = deps.app();
+    const appOctokit = await app.auth();
+    const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
+    for (const inst of installations) {
+      const octokit = await app.auth(inst.id);
+      const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+      for (const r of repos) {
+        const repo: RepoInfo = { owner: r.owner.login, repo: r.name, cloneUrl: r.clone_url, installationId: inst.id };
+        const loaded = await loadConfig({ config: async <T,>(file: string) => (await octokit.config.get({ owner: repo.owner, repo: repo.repo, path: `.github/${file}` })).config as T });
+        if (!loaded.ok) {
+          app.log.warn({ repo: `${repo.owner}/${repo.repo}` }, `scheduled sweep skipped: ${loaded.error}`);
+          continue;
+        }
+        const queueKey = `${repo.owner}/${repo.repo}`;
+        enqueue<SweepPayload>({ kind: 'sweep', queueKey, dedupeKey: `sweep:${queueKey}:scheduled`, payload: { repo, config: loaded.config, issue: null } });
+      }
+    }
+  }
+
   const appFn = (app: Probot): void => {
     probot = app;
     app.on('push', onPush);
     app.on(['issue_comment.created', 'issue_comment.edited'], onComment);
     app.on(['issues.opened', 'issues.edited'], onIssue);
+    if (store) void queue.resume();
+    schedule?.stop();
+    schedule = scheduleAppSweeps(async () => {
+      try {
+        await scheduledTick();
+      } catch (e) {
+        app.log.error({ err: e }, 'scheduled sweep failed');
+      }
+    }, opts.sweepCron);
   };
-  return Object.assign(appFn, { queue });
+  return Object.assign(appFn, {
+    queue,
+    sweepSchedule: () => schedule,
+    close: () => {
+      schedule?.stop();
+      store?.close();
+    },
+  });
 }
 
 const stablebot = createApp();

@@ -5,11 +5,12 @@
 import type { Probot } from 'probot';
 import type { BackportReport } from '../core/backport.ts';
 import { isStablebotError } from '../core/errors.ts';
-import { assertBranchName, type Git } from '../git/git.ts';
+import { assertBranchName, Git as GitRepo, type Git } from '../git/git.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { KeyedMutex } from '../jobs/lock.ts';
 import type { Job } from '../jobs/types.ts';
 import type { PipelineInput, PipelineOptions } from '../pipeline/backport.ts';
+import type { Store } from '../store/types.ts';
 import { pushedCommits, stableCandidates } from './candidates.ts';
 import { cloneDir, syncClone } from './clone.ts';
 import type { StablebotConfig } from './config.ts';
@@ -26,6 +27,7 @@ import {
 import { mailFromIssue } from './mail.ts';
 import { candidateKey, publishReport } from './publish.ts';
 import { type CandidateSource, readSummaryState, renderSummary, type SummaryState, upsertRow } from './summary.ts';
+import { recordBackportOutcomes, replyOnThread, sweepRepository } from './sweep.ts';
 
 /** The pipeline as the App uses it; injectable for tests. */
 export interface Pipeline {
@@ -62,7 +64,8 @@ export interface AnalyzePayload extends Base {
   issue: number;
 }
 export interface SweepPayload extends Base {
-  issue: number;
+  /** the thread `/backport sweep` was asked on; null for a scheduled sweep */
+  issue: number | null;
 }
 export interface SkipPayload extends Base {
   issue: number;
@@ -82,9 +85,9 @@ export interface WorkDeps {
   workdir: string;
   queue: () => JobQueue;
   mutex: KeyedMutex;
+  /** the App's store (STABLEBOT_DATA_DIR): sweep cursors, candidates and backport outcomes; null = per clone */
+  store?: Store | null;
 }
-
-const SWEEP_DEPTH = 200;
 
 async function session(deps: WorkDeps, repo: RepoInfo): Promise<{ octokit: Octokit; token: string | null; remoteUrl: string }> {
   const octokit = (await deps.app().auth(repo.installationId)) as Octokit;
@@ -158,21 +161,27 @@ async function runAnalyze(deps: WorkDeps, p: AnalyzePayload): Promise<void> {
   await upsertComment(octokit, p.repo, p.issue, `<!-- stablebot:analyze:${key} -->`, pipeline.renderReport(report));
 }
 
-async function runSweep(deps: WorkDeps, p: SweepPayload): Promise<void> {
+async function runSweep(deps: WorkDeps, p: SweepPayload): Promise<{ candidates: number; enqueued: string[] }> {
   const { octokit, token, remoteUrl } = await session(deps, p.repo);
   const git = await clone(deps, p.repo, remoteUrl, token);
-  const upstream = await git.resolveCommit(p.config.upstreamBranch);
-  const shas = (await git.out(['rev-list', '--reverse', `--max-count=${SWEEP_DEPTH}`, upstream])).split('\n').filter(Boolean);
-  const found = await stableCandidates(git, shas, p.config.stableBranches);
-  const lines = [
-    `### stablebot sweep of the last ${shas.length} commits of \`${p.config.upstreamBranch}\``,
-    '',
-    found.length === 0 ? 'No stable candidates found.' : '| commit | subject | why |\n|---|---|---|',
-    ...found.map((c) => `| \`${c.sha.slice(0, 12)}\` | ${c.subject.replace(/\|/g, '\\|')} | ${c.why === 'cc-stable' ? 'Cc: stable' : `Fixes: a commit in ${c.branches.join(', ')}`} |`),
-    '',
-    found.length ? 'Run `/backport <sha>` to backport one of them.' : '',
-  ];
-  await upsertComment(octokit, p.repo, p.issue, '<!-- stablebot:sweep -->', lines.join('\n'));
+  const queueKey = `${p.repo.owner}/${p.repo.repo}`;
+  const summary = await sweepRepository({
+    octokit,
+    repo: p.repo,
+    config: p.config,
+    git,
+    store: deps.store ?? null,
+    // the same job a push enqueues for a candidate, limited to the branches the sweep selected
+    enqueueBackport: (sha, branches) =>
+      deps.queue().enqueue<BackportPayload>({
+        kind: 'backport',
+        queueKey,
+        dedupeKey: `backport:${queueKey}:${sha}:tracking`,
+        payload: { repo: p.repo, config: p.config, source: { kind: 'commit', sha }, input: { kind: 'commit', rev: sha }, branches, issue: null },
+      }),
+  });
+  if (p.issue !== null) await replyOnThread(octokit, p.repo, p.issue, summary);
+  return { candidates: summary.result.candidates.length, enqueued: summary.enqueued };
 }
 
 const SUMMARY_RE = /<!-- stablebot:summary:/;
@@ -238,8 +247,15 @@ async function runRetry(deps: WorkDeps, p: RetryPayload): Promise<void> {
 export function runJob(deps: WorkDeps): (job: Job) => Promise<unknown> {
   return async (job) => {
     switch (job.kind) {
-      case 'backport':
-        return runBackport(deps, job.payload as BackportPayload);
+      case 'backport': {
+        const state = await runBackport(deps, job.payload as BackportPayload);
+        // outcomes and PR links for the sweep's tracking tables
+        if (deps.store) {
+          const p = job.payload as BackportPayload;
+          await recordBackportOutcomes(deps.store, new GitRepo(cloneDir(deps.workdir, p.repo.owner, p.repo.repo)), state);
+        }
+        return state;
+      }
       case 'push':
         return runPush(deps, job.payload as PushPayload);
       case 'analyze':

@@ -43,6 +43,8 @@ export interface WalkOptions {
   patchIds?: boolean;
   /** oldest first */
   reverse?: boolean;
+  /** `--topo-order`: no parent before all its children (with `reverse`: every parent before its children) */
+  topoOrder?: boolean;
   onCommit(c: WalkedCommit): void;
 }
 
@@ -113,7 +115,8 @@ class CommitParser {
  */
 export async function walkLog(git: Git, revArgs: string[], opts: WalkOptions): Promise<Map<string, string>> {
   const withDiff = opts.withDiff || opts.patchIds;
-  const args = ['log', ...(withDiff ? ['-p', ...DIFF_FLAGS, '--diff-merges=off'] : []), ...(opts.reverse ? ['--reverse'] : []), FORMAT, ...revArgs, '--'];
+  // a root commit's diff is the whole tree (an imported release): never a backport, and costly to hash
+  const args = ['-c', 'log.showRoot=false', 'log', ...(withDiff ? ['-p', ...DIFF_FLAGS, '--diff-merges=off'] : []), ...(opts.topoOrder ? ['--topo-order'] : []), ...(opts.reverse ? ['--reverse'] : []), FORMAT, ...revArgs, '--'];
   const log = git.stream(args);
   const pid = opts.patchIds ? git.stream(['patch-id', '--stable']) : null;
   const pidOut: Buffer[] = [];

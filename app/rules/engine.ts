@@ -1,6 +1,7 @@
 /**
  * The one rule engine. Each rule type has a handler that acts in one phase of porting a hunk:
- *   place    - the hunk found no exact/relocated place: find one by an adaptation (context-substitution)
+ *   place    - the hunk found no exact/relocated place: find one by an adaptation (context-substitution,
+ *              reduced-context, context-drift)
  *   rewrite  - the hunk is placed: adapt its added lines to the target (symbol-history)
  *   retarget - the file is missing on the target: find where it lives now (file-moved)
  *   refuse   - nothing placed the hunk: say precisely why (absent-code)
@@ -14,6 +15,7 @@ import type { FileText } from '../apply/text.ts';
 import type { Rule, RuleType } from './schema.ts';
 import { placeByContextSubstitution } from './context-substitution.ts';
 import { placeByContextDrift } from './context-drift.ts';
+import { placeByReducedContext } from './reduced-context.ts';
 import { rewriteBySymbolHistory } from './symbol-history.ts';
 import { retargetMovedFile } from './file-moved.ts';
 import { refuseAbsentCode } from './absent-code.ts';
@@ -32,6 +34,7 @@ export type RetargetOutcome = { path: string; text: FileText; adaptation: Adapta
 const HANDLERS: { [T in RuleType]: { phase: 'place' | 'rewrite' | 'retarget' | 'refuse' } } = {
   'context-substitution': { phase: 'place' },
   'context-drift': { phase: 'place' },
+  'reduced-context': { phase: 'place' },
   'symbol-history': { phase: 'rewrite' },
   'file-moved': { phase: 'retarget' },
   'absent-code': { phase: 'refuse' },
@@ -41,21 +44,25 @@ export function phaseOf(rule: Rule): string {
   return HANDLERS[rule.type].phase;
 }
 
-/** Among placement rules, the more specific type is tried first (a substitution explains more than a drift). */
-const PLACE_ORDER: RuleType[] = ['context-substitution', 'context-drift'];
+/**
+ * Among placement rules, the more specific type is tried first: a substitution explains a difference, dropping at
+ * most two outer context lines keeps most of the anchor, dropping a whole side keeps the least.
+ */
+const PLACE_ORDER: RuleType[] = ['context-substitution', 'reduced-context', 'context-drift'];
 
-/** Try placement rules in order; the first placement wins; otherwise the first specific refusal, if any. */
+/** Try placement rules in order, most specific first; the first placement or refusal decides. */
 export async function placeByRules(rules: Rule[], ctx: HunkContext): Promise<PlaceOutcome> {
-  let firstRefusal: Refusal | null = null;
   const ordered = rules.filter((r) => PLACE_ORDER.includes(r.type)).sort((a, b) => PLACE_ORDER.indexOf(a.type) - PLACE_ORDER.indexOf(b.type));
   for (const rule of ordered) {
     let r: PlaceOutcome = null;
     if (rule.type === 'context-substitution') r = await placeByContextSubstitution(rule, ctx);
     if (rule.type === 'context-drift') r = await placeByContextDrift(rule, ctx);
+    if (rule.type === 'reduced-context') r = await placeByReducedContext(rule, ctx);
     if (r && 'placement' in r) return r;
-    if (r && 'refusal' in r) firstRefusal ??= r.refusal;
+    // a more specific rule that saw the difference and judged it a guess is not overruled by a looser one
+    if (r && 'refusal' in r) return r;
   }
-  return firstRefusal ? { refusal: firstRefusal } : null;
+  return null;
 }
 
 /** Apply every rewrite rule whose precondition holds, in order; each may adapt the added lines. */

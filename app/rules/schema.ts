@@ -98,7 +98,23 @@ export const contextDriftRule = z.object({
   transform: z.object({ dropDifferingContext: z.literal(true) }),
 });
 
-export const ruleSchema = z.discriminatedUnion('type', [contextSubstitutionRule, contextDriftRule, symbolHistoryRule, fileMovedRule, absentCodeRule]);
+export const reducedContextRule = z.object({
+  ...base,
+  type: z.literal('reduced-context'),
+  precondition: z.object({
+    /** outermost context lines that may be left unmatched on each side */
+    maxDropPerSide: z.number().int().min(1).max(3).default(2),
+    /** context lines a side that had context must keep */
+    minKeptPerSide: z.number().int().min(0).default(1),
+    /** substantial lines (an identifier, more than punctuation) the remaining anchor must have */
+    minSubstantialAnchorLines: z.number().int().min(1).default(2),
+    /** refuse a place whose enclosing function is not the one the hunk's @@ section names */
+    sameSection: z.boolean().default(true),
+  }),
+  transform: z.object({ dropOuterContext: z.literal(true) }),
+});
+
+export const ruleSchema = z.discriminatedUnion('type', [contextSubstitutionRule, contextDriftRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule]);
 
 /** A yml file holds one rule, or `rules:` with several. */
 export const ruleFileSchema = z.union([ruleSchema, z.object({ rules: z.array(ruleSchema).min(1) })]);
@@ -109,4 +125,5 @@ export type ContextSubstitutionRule = z.infer<typeof contextSubstitutionRule>;
 export type SymbolHistoryRule = z.infer<typeof symbolHistoryRule>;
 export type FileMovedRule = z.infer<typeof fileMovedRule>;
 export type ContextDriftRule = z.infer<typeof contextDriftRule>;
+export type ReducedContextRule = z.infer<typeof reducedContextRule>;
 export type AbsentCodeRule = z.infer<typeof absentCodeRule>;

@@ -166,6 +166,11 @@ export class SqliteStore implements Store {
     return rows.map(toCandidate);
   }
 
+  async listCandidates(repo: string, limit = 500): Promise<CandidateRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM candidates WHERE repo = ? ORDER BY sweep_id DESC, rowid DESC LIMIT ?').all(repo, limit) as CandidateRow[];
+    return rows.map(toCandidate);
+  }
+
   async getCandidate(repo: string, sha: string): Promise<CandidateRecord | null> {
     const r = this.db.prepare('SELECT * FROM candidates WHERE repo = ? AND sha = ?').get(repo, sha) as CandidateRow | undefined;
     return r ? toCandidate(r) : null;

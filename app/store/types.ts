@@ -11,8 +11,11 @@ import type { Job, JobStore } from '../jobs/types.ts';
 
 export type CandidateClass = 'tagged' | 'autosel' | 'excluded';
 
-/** Why a branch is or is not a target of a candidate, as decided by the sweep. */
-export type BranchSelection = 'target' | 'already-fixed' | 'blocked' | 'not-affected';
+/**
+ * Why a branch is or is not a target of a candidate, as decided by the sweep. 'excluded': the branch carries the
+ * buggy code, but the fix's `Cc: stable # X.Y+` hint leaves it out (the hint wins; the plan says why).
+ */
+export type BranchSelection = 'target' | 'already-fixed' | 'blocked' | 'excluded' | 'not-affected';
 
 export interface BranchPlan {
   branch: string;
@@ -102,6 +105,8 @@ export interface Store extends JobStore {
   finishSweep(sweepId: number): Promise<void>;
   candidatesOfSweep(sweepId: number): Promise<CandidateRecord[]>;
   getCandidate(repo: string, sha: string): Promise<CandidateRecord | null>;
+  /** the repository's candidates of every sweep, newest sweep first (the tracking issues list them all) */
+  listCandidates(repo: string, limit?: number): Promise<CandidateRecord[]>;
 
   setOutcome(outcome: BranchOutcome): Promise<void>;
   outcomes(repo: string, sha?: string): Promise<BranchOutcome[]>;

@@ -2,7 +2,8 @@
  * One commit of a sweep -> tagged, AUTOSEL-style, excluded (each with reasons and a per-branch plan), or not a
  * candidate at all (null). The rules, in order:
  *  - merges are excluded; `Cc: <stable+noautosel@…>` alone excludes;
- *  - tagged: `Cc: stable` (its hint's minimum series respected), or a `Fixes:` whose introducing commit a branch
+ *  - tagged: `Cc: stable` (its hint's minimum series respected, even over `Fixes:` evidence: a branch below the
+ *    hint that carries the buggy commit is "excluded" with that evidence), or a `Fixes:` whose introducing commit a branch
  *    carries (by ancestry or by a backport found in the reference index);
  *  - AUTOSEL-style: untagged, scored from facts (message, diff shape, review tags) plus provenance (the commits
  *    blamed for the lines the fix changes are in a branch), at or over the threshold; or named by an AUTOSEL mail;
@@ -15,8 +16,8 @@ import type { Git } from '../git/git.ts';
 import type { WalkedCommit } from '../index/logwalk.ts';
 import { parseDiff } from '../intake/diff.ts';
 import { parseTrailers } from '../intake/trailers.ts';
-import { blameFix } from '../provenance/blame.ts';
 import type { BranchPlan, CandidateClass, CandidateRecord, OutcomeState } from '../store/types.ts';
+import type { SweepBlame } from './blame.ts';
 import { describePresence, type Containment, type Presence } from './containment.ts';
 import { scoreCommit, sumScore, type ScoredFact } from './facts.ts';
 import { mailTargets, type MailMatch } from './mails.ts';
@@ -37,6 +38,7 @@ export interface ClassifyContext {
   /** `${sha} ${branch}` -> outcome recorded earlier */
   outcomes: Map<string, OutcomeState>;
   subjects: SubjectCache;
+  blame: SweepBlame;
 }
 
 /** Weight of "the blamed code is in a configured branch". */
@@ -95,17 +97,12 @@ async function describeCommit(ctx: ClassifyContext, sha: string, subject?: strin
   return `${short(sha)} ("${s}")`;
 }
 
-/** commits blamed for the lines the fix removes or inserts between, at the fix's parent */
+/** commits blamed for the lines the fix removes or inserts between, at the fix's parent (see ./blame.ts) */
 async function blamedIntroducers(ctx: ClassifyContext, c: WalkedCommit): Promise<string[]> {
   if (!c.diff || c.parents.length !== 1) return [];
-  const files = parseDiff(c.diff).files;
-  // blame only back to the common fork point: older lines are attributed to it (a "boundary" commit), and code that
-  // old is in every branch by ancestry anyway; on a long history this bounds the walk that dominates a sweep.
-  // (blameFix with exact line numbers passes the revision to `git blame` only, so a range is fine here.)
-  const base = ctx.containment.base;
-  const rev = base && base !== c.parents[0] ? `${base}..${c.parents[0]}` : c.parents[0];
-  const lines = await blameFix(ctx.git, rev, files, true, ['removed', 'insertion-neighbour']);
-  return [...new Set(lines.map((l) => l.commit))].filter((s) => !/^0+$/.test(s));
+  // plain context is not blamed: old context lines make blame walk further and say nothing about the bug
+  const blamed = await ctx.blame.introducers(c, parseDiff(c.diff).files, ['removed', 'insertion-neighbour']);
+  return blamed.filter((s) => !/^0+$/.test(s));
 }
 
 export async function classifyCommit(ctx: ClassifyContext, c: WalkedCommit, patchId: string | null): Promise<CandidateRecord | null> {
@@ -135,6 +132,8 @@ export async function classifyCommit(ctx: ClassifyContext, c: WalkedCommit, patc
   let affected = new Map<string, string>();
   /** why a configured branch outside `affected` does not need it */
   let notAffected = 'does not carry the code this fixes';
+  /** branch -> why the Cc: stable hint keeps the fix out although the branch carries the buggy commit */
+  const hintExcluded = new Map<string, string>();
 
   // reverts go only where the reverted commit is
   const revertRef = /This reverts commit ([0-9a-f]{12,40})/.exec(c.message)?.[1];
@@ -160,13 +159,18 @@ export async function classifyCommit(ctx: ClassifyContext, c: WalkedCommit, patc
     const min = hinted.length === stableCc.length ? hinted.map((s) => s.minVersion!).sort(compareVersions)[0] : undefined;
     for (const s of stableCc) reasons.unshift(`Cc: ${s.address}${s.hint ? ` # ${s.hint}` : ''}`);
     if (intros.length) {
-      // the hint is the author's guess; the introducing commit is evidence: a branch that carries it needs the fix
-      // even below the hint, and the reasons say so (the mirror's scenario A: "# 6.18+" for a v6.17 bug)
+      // the hint wins for selection: the maintainer who wrote "# 6.18+" knows something the Fixes: tag does not
+      // (a prerequisite, a behaviour older trees must keep). A branch below it that carries the buggy commit is
+      // reported as excluded by the hint, with the evidence, so a human can still decide otherwise.
       affected = new Map(introHolders);
       const below = min ? [...introHolders.keys()].filter((b) => !seriesAtLeast(b, min)) : [];
       if (below.length) {
-        reasons.push(`Cc: stable hint asks for ${min}+, but ${below.join(', ')} carr${below.length > 1 ? 'y' : 'ies'} the buggy commit: provenance wins over the hint`);
-        for (const b of below) affected.set(b, `${introHolders.get(b)} (older than the hint ${min}+)`);
+        const hintText = stableCc.find((s) => s.minVersion === min)?.hint ?? `${min}+`;
+        reasons.push(`Cc: stable hint # ${hintText} excludes ${below.join(', ')}, although ${below.length > 1 ? 'they carry' : 'it carries'} the buggy commit: the hint wins`);
+        for (const b of below) {
+          hintExcluded.set(b, `excluded by the Cc: stable hint # ${hintText} (the buggy code is present: Fixes: evidence, ${introHolders.get(b)})`);
+          affected.delete(b);
+        }
       }
       if (introHolders.size === 0) exclusions.push('the buggy commit named by Fixes: is in no stable branch');
     } else {
@@ -246,6 +250,11 @@ export async function classifyCommit(ctx: ClassifyContext, c: WalkedCommit, patc
   const lacking = (b: string) => affected.has(b) && !already.has(b);
   const stuck = (b: string) => !ctx.configured.includes(b) || ['failed', 'needs-human'].includes(ctx.outcomes.get(`${c.sha} ${b}`) ?? '');
   for (const b of ctx.configured) {
+    const byHint = hintExcluded.get(b);
+    if (byHint) {
+      plans.push({ branch: b, selection: 'excluded', why: byHint });
+      continue;
+    }
     if (!affected.has(b)) {
       plans.push({ branch: b, selection: 'not-affected', why: revertHolders && !revertHolders.has(b) ? 'does not carry the reverted commit' : notAffected });
       continue;
@@ -272,6 +281,7 @@ export async function classifyCommit(ctx: ClassifyContext, c: WalkedCommit, patc
       const on = [...new Set(blocked.flatMap((p) => /blocked on ([^:]+):/.exec(p.why)?.[1].split(', ') ?? []))];
       exclusions.push(`blocked on ${on.join(', ')}`);
     } else if (fixed.length) exclusions.push(`already backported: ${fixed.map((p) => p.why.replace(/^already in /, '')).join(', ')}`);
+    else if (plans.some((p) => p.selection === 'excluded')) exclusions.push(`excluded by the Cc: stable hint for every configured branch that carries the buggy commit`);
     else exclusions.push('needed by no configured branch');
   }
   if (exclusions.length) return record('excluded', [...exclusions, ...reasons], score, plans);

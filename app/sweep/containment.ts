@@ -32,6 +32,8 @@ export class Containment {
     private readonly newer: Set<string>,
     /** the newest commit every considered branch forked after (older code is in all of them by ancestry) */
     readonly base: string | null,
+    /** the fork point every other one is an ancestor of (null when the forks do not form a chain) */
+    readonly newest: string | null,
   ) {}
 
   static async build(git: Git, index: ReferenceIndex, upstream: string, branches: string[]): Promise<Containment> {
@@ -59,7 +61,13 @@ export class Containment {
       }
     }
     const newer = new Set(points.length ? await revList(git, [upstream, ...points.map((p) => `^${p}`)]) : []);
-    return new Containment(git, index, forks, between, newer, base);
+    let newest: string | null = null;
+    for (const p of points) {
+      let all = true;
+      for (const q of points) if (q !== p && !(await git.isAncestor(q, p))) all = false;
+      if (all) newest = p;
+    }
+    return new Containment(git, index, forks, between, newer, base, newest);
   }
 
   /** true when `sha` (full) reached `branch` through its fork from upstream */

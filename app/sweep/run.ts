@@ -13,6 +13,7 @@ import { parseTrailers } from '../intake/trailers.ts';
 import { selectBranches, sortBranches } from '../pipeline/branches.ts';
 import { openDefaultStore, repoKeyOf } from '../store/sqlite.ts';
 import type { OutcomeState, Store, SweepRun } from '../store/types.ts';
+import { SweepBlame } from './blame.ts';
 import { classifyCommit, SubjectCache, type ClassifyContext } from './classify.ts';
 import { Containment } from './containment.ts';
 import { matchMails, readAutoselMails } from './mails.ts';
@@ -90,6 +91,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       withDiff: true,
       patchIds: true,
       reverse: true,
+      // parents before children: the in-memory blame replay (./blame.ts) relies on it
+      topoOrder: true,
       onCommit: (c) => commits.push(c),
     });
     const done = await store.processed(run.id);
@@ -106,11 +109,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     const outcomes = new Map<string, OutcomeState>();
     for (const o of await store.outcomes(repo)) outcomes.set(`${o.sha} ${o.branch}`, o.outcome);
 
+    const containment = await Containment.build(git, index, upstream, considered);
     const ctx: ClassifyContext = {
       git,
       repo,
       sweepId: run.id,
-      containment: await Containment.build(git, index, upstream, considered),
+      containment,
+      blame: new SweepBlame(git, { newest: containment.newest, oldest: containment.base }, commits),
       configured,
       considered,
       threshold,
@@ -151,6 +156,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       candidates,
       outcomes: (await store.outcomes(repo)).filter((o) => shas.has(o.sha)),
       unmatchedMails: unmatched.map((m) => m.rawSubject),
+      blame: { ...ctx.blame.stats },
       ms: Math.round(performance.now() - t0),
     };
   } finally {

@@ -44,6 +44,29 @@ export interface SweepSchedule {
   stop(): void;
 }
 
+export interface CronJob {
+  nextRun(): Date | null;
+  /** what the timer calls, callable directly (tests, an operator's "sweep now") */
+  tick(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * A croner job for `expr`, or null when the expression is empty or unset (schedules are off by default). A tick
+ * still running swallows the next one instead of overlapping it.
+ */
+export function startCron(expr: string | undefined, tick: () => Promise<void>): CronJob | null {
+  const e = (expr ?? '').trim();
+  if (!e) return null;
+  let job: Cron;
+  try {
+    job = new Cron(e, { protect: true, paused: false }, tick);
+  } catch (err) {
+    throw new StablebotError('bad-config', `STABLEBOT_SWEEP_CRON is not a cron expression: ${JSON.stringify(e)} (${(err as Error).message})`);
+  }
+  return { nextRun: () => job.nextRun(), tick, stop: () => job.stop() };
+}
+
 /** Starts the schedule, or returns null when no cron expression is configured (the default). */
 export function scheduleSweeps(opts: ScheduleOptions): SweepSchedule | null {
   const expr = (opts.cron ?? process.env.STABLEBOT_SWEEP_CRON ?? '').trim();
@@ -67,16 +90,5 @@ export function scheduleSweeps(opts: ScheduleOptions): SweepSchedule | null {
       }
     }
   };
-  let job: Cron;
-  try {
-    // protect: a tick that is still running swallows the next one instead of overlapping it
-    job = new Cron(expr, { protect: true, paused: false }, tick);
-  } catch (e) {
-    throw new StablebotError('bad-config', `STABLEBOT_SWEEP_CRON is not a cron expression: ${JSON.stringify(expr)} (${(e as Error).message})`);
-  }
-  return {
-    nextRun: () => job.nextRun(),
-    tick,
-    stop: () => job.stop(),
-  };
+  return startCron(expr, tick);
 }

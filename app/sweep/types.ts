@@ -42,5 +42,7 @@ export interface SweepResult {
   outcomes: BranchOutcome[];
   /** AUTOSEL mails that matched no commit of the range */
   unmatchedMails: string[];
+  /** git blame work of this run (see ./blame.ts): processes started, lines answered from cache or in memory */
+  blame?: { processes: number; cached: number; replayed: number };
   ms: number;
 }

@@ -27,6 +27,7 @@ interface Meta {
   id: string;
   file: string;
   kind: Kind;
+  a_versions: string[];
   b_versions: string[];
 }
 interface Row {
@@ -40,9 +41,13 @@ interface Row {
 }
 
 const BUILD = '/work/shared/bench/realbench/build.sh';
-/** the same engine without the unknown-identifier check: a case is ONE hunk of a commit, so names its sibling
- * hunks (or same-release prerequisites) define are unknowable here; shown separately, never mixed in */
-const LENIENT = 'stablebot, identifiers unchecked';
+/**
+ * A case is ONE hunk of a change, so names its sibling hunks define are missing from the target. With upstream's
+ * tree before the change (the 6.12 tree the hunk was cut from; in the pipeline, the fix's parent commit) the engine
+ * tells a name the change introduces from a prerequisite the target lacks. The row without it shows the engine
+ * when only the target is known.
+ */
+const NO_UPSTREAM = 'stablebot, no upstream tree';
 
 function args() {
   const p = new Command()
@@ -114,7 +119,7 @@ async function main() {
   const tools = o.baselines ? ['git apply', 'patch --fuzz=2', ...(haveWiggle ? ['wiggle --replace'] : [])] : [];
 
   // index build is a one-off per tree: do it before timing cases
-  for (const v of new Set(ids.map((id) => metas.get(id)!.b_versions[0]))) {
+  for (const v of new Set(ids.flatMap((id) => [metas.get(id)!.b_versions[0], metas.get(id)!.a_versions[0]]))) {
     const t = baseTree(v);
     if (t) {
       await t.wordIndex();
@@ -130,10 +135,11 @@ async function main() {
     const expectedPath = join(caseDir, 'expected', meta.file);
     const expected = existsSync(expectedPath) ? readFileSync(expectedPath, 'utf8') : null;
     const tree = new OverlayTree(new DirTree(join(caseDir, 'target')), baseTree(meta.b_versions[0]));
-    for (const [tool, strictIdentifiers] of [['stablebot', true], [LENIENT, false]] as const) {
+    const upstreamTree = baseTree(meta.a_versions[0]) ?? undefined;
+    for (const [tool, withUpstream] of [['stablebot', true], [NO_UPSTREAM, false]] as const) {
       const t0 = performance.now();
       const files = parseUnifiedDiff(readFileSync(join(caseDir, 'input.patch'), 'utf8'));
-      const r = await portPatch(files, tree, { strictIdentifiers });
+      const r = await portPatch(files, tree, withUpstream ? { upstreamTree } : {});
       const ms = performance.now() - t0;
       const ok = r.outcome !== 'refused';
       const content = ok ? (r.files.find((f) => f.path === meta.file)?.content ?? null) : null;
@@ -155,7 +161,7 @@ async function main() {
   }
 
   const agree = await cliAgreement(ids.slice(0, o.cliSample), casesDir, metas);
-  printTable(rows, ['stablebot', LENIENT, ...tools]);
+  printTable(rows, ['stablebot', NO_UPSTREAM, ...tools]);
   console.log(`\nport CLI vs in-process engine on ${agree.total} cases (tree = the case's target dir only): ${agree.same} agree${agree.diff.length ? `; differ: ${agree.diff.join(', ')}` : ''}`);
   if (o.verbose) printDetails(rows);
   if (o.json) writeFileSync(o.json, JSON.stringify(rows, null, 1));

@@ -30,9 +30,9 @@ const work = mkdtempSync(join(tmpdir(), 'stablebot-realseed-'));
 try {
   const clone = join(work, 'mirror');
   const git = new Git(work);
-  await git.run(['clone', '-q', '--shared', '--no-checkout', mirror, clone]);
+  // a bare clone keeps the mirror's branch names as local branches, and shares its objects (no copy)
+  await git.run(['clone', '-q', '--shared', '--bare', mirror, clone]);
   const c = new Git(clone);
-  for (const b of ['linux-6.18.y', 'linux-6.19.y']) await c.run(['branch', '-f', b, `origin/${b}`]);
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [join(here, '../../app/bin/stablebot.mjs'), 'backport', seed, '--repo', clone, '--json'], { encoding: 'utf8' });
   const ms = Date.now() - t0;

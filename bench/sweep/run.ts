@@ -59,6 +59,8 @@ try {
   console.log(
     `sweep        ${result.considered} commits: ${by('tagged')} tagged, ${by('autosel')} AUTOSEL-style, ${by('excluded')} excluded  ${s(sweepMs)}  (target < 60 s)`,
   );
+  const b = result.blame;
+  if (b) console.log(`  blame      ${b.processes} git blame processes; ${b.replayed} lines attributed in memory, ${b.cached} from the cache`);
 
   const target = branches[branches.length - 1];
   await addBackports(git, target, since, 1000);

@@ -46,6 +46,9 @@ export async function addUpstreamCommits(git: Git, n: number): Promise<string> {
   const out: string[] = [];
   let t = 1780000000;
   let mark = 0;
+  // fast-import starts a branch it has not written yet from nothing: the first commit must name its parent, and a
+  // topic branch forks from the master being built (its last mark), not from the ref on disk
+  let masterTip: string = since;
   for (let i = 0; i < n; i++) {
     const path = paths[Math.floor(rand() * paths.length)];
     const name = path.split('/').pop()!.replace(/\.c$/, '');
@@ -76,12 +79,13 @@ export async function addUpstreamCommits(git: Git, n: number): Promise<string> {
     t += 60;
     if (i % 100 === 99) {
       // a topic branch merged back: one side commit and a merge
-      out.push(`commit refs/heads/bench-side\nmark :${++mark}\ncommitter Bench Author <bench@example.org> ${t} +0000\n${data(message)}from refs/heads/master^0\nM 100644 inline ${path}\n${data(content)}`);
+      out.push(`commit refs/heads/bench-side\nmark :${++mark}\ncommitter Bench Author <bench@example.org> ${t} +0000\n${data(message)}from ${masterTip}\nM 100644 inline ${path}\n${data(content)}`);
       const side = mark;
-      out.push(`commit refs/heads/master\nmark :${++mark}\ncommitter Bench Maintainer <maint@example.org> ${t + 1} +0000\n${data(`Merge branch 'bench-side-${i}'\n`)}merge :${side}\nM 100644 inline ${path}\n${data(content)}`);
+      out.push(`commit refs/heads/master\nmark :${++mark}\ncommitter Bench Maintainer <maint@example.org> ${t + 1} +0000\n${data(`Merge branch 'bench-side-${i}'\n`)}from ${masterTip}\nmerge :${side}\nM 100644 inline ${path}\n${data(content)}`);
     } else {
-      out.push(`commit refs/heads/master\nmark :${++mark}\ncommitter Bench Author <bench@example.org> ${t} +0000\n${data(message)}M 100644 inline ${path}\n${data(content)}`);
+      out.push(`commit refs/heads/master\nmark :${++mark}\ncommitter Bench Author <bench@example.org> ${t} +0000\n${data(message)}from ${masterTip}\nM 100644 inline ${path}\n${data(content)}`);
     }
+    masterTip = `:${mark}`;
   }
   await git.run(['fast-import', '--quiet', '--done'], { input: out.join('\n') + '\ndone\n' });
   await git.run(['update-ref', '-d', 'refs/heads/bench-side'], { allowFail: true });

@@ -254,6 +254,14 @@ export class FakeGitHub {
         issue.labels = [...((b.labels as string[]) ?? [])];
         return json(201, this.issueJson(issue));
       }
+      case 'issues/update': {
+        const issue = this.issues.find((i) => i.number === n('issue_number'));
+        if (!issue) return json(404, { message: 'Not Found' });
+        if (b.title !== undefined) issue.title = b.title;
+        if (b.body !== undefined) issue.body = b.body;
+        if (b.state !== undefined) issue.state = b.state;
+        return json(200, this.issueJson(issue));
+      }
       case 'issues/get': {
         const issue = this.issues.find((i) => i.number === n('issue_number'));
         return issue ? json(200, this.issueJson(issue)) : json(404, { message: 'Not Found' });

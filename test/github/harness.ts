@@ -56,6 +56,8 @@ export async function makeHarness(opts: { app?: AppOptions; fake?: FakeOptions }
     privateKey: testKey(),
     secret: 'test',
     logLevel: 'fatal',
+    // the App's own auth (installation tokens asked outside a webhook: resumed jobs, scheduled sweeps) uses this
+    request: { fetch: gh.fetch },
     // a function, so it applies after probot's own defaults (which turn throttling on: 1-3 s between writes)
     Octokit: ProbotOctokit.defaults((options: Record<string, any>) => ({
       ...options,

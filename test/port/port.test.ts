@@ -76,6 +76,26 @@ describe('stablebot port', () => {
     expect(readFileSync(join(f.dir, CORE), 'utf8')).toBe(target);
   });
 
+  it('--upstream-tree: a name upstream lacked before the change is the change\'s own, not a missing prerequisite', async () => {
+    const f = setup();
+    const after = edit(CORE_C, '\twd->count = 0;\n}', '\twd->count = 0;\n\tgizmo_quiesce(wd);\n}');
+    const patch = `${f.dir}-gizmo.patch`;
+    writeFileSync(patch, diffText(CORE, CORE_C, after));
+    extra.push(patch);
+    const c = capture();
+    expect(await runPort({ patch, tree: f.dir, json: true }, c.io)).toBe(3);
+    expect(JSON.parse(c.out.join(''))).toMatchObject({ check: 'unknown-identifier' });
+    const up = makeTree({ 'include/linux/widget.h': WIDGET_H, [CORE]: CORE_C });
+    try {
+      const c2 = capture();
+      expect(await runPort({ patch, tree: f.dir, upstreamTree: up.dir, json: true }, c2.io)).toBe(0);
+      expect(readFileSync(join(f.dir, CORE), 'utf8')).toBe(after);
+      expect(readFileSync(join(up.dir, CORE), 'utf8')).toBe(CORE_C);
+    } finally {
+      up.cleanup();
+    }
+  });
+
   it('exit 2: bad input gives one line on stderr and changes nothing', async () => {
     const f = setup();
     const bad = `${f.dir}-bad.patch`;
@@ -85,6 +105,7 @@ describe('stablebot port', () => {
       { patch: join(f.dir, 'missing.patch'), tree: f.dir },
       { patch: bad, tree: f.dir },
       { patch: seedLikePatch(f.dir), tree: join(f.dir, 'no-such-dir') },
+      { patch: seedLikePatch(f.dir), tree: f.dir, upstreamTree: join(f.dir, 'no-such-upstream') },
     ]) {
       const c = capture();
       expect(await runPort(args, c.io)).toBe(2);

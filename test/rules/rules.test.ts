@@ -153,7 +153,7 @@ describe('context drift (disabled by default, enabled by passing the rule)', () 
 describe('rule files', () => {
   it('loads and validates the repository rules, one engine type per kind', () => {
     const all = loadRulesFrom(DEFAULT_RULES_DIR);
-    expect(new Set(all.map((r) => r.type))).toEqual(new Set(['context-substitution', 'context-drift', 'symbol-history', 'file-moved', 'absent-code']));
+    expect(new Set(all.map((r) => r.type))).toEqual(new Set(['context-substitution', 'context-drift', 'reduced-context', 'symbol-history', 'file-moved', 'absent-code']));
     const enabled = loadDefaultRules();
     expect(enabled.every((r) => r.enabled)).toBe(true);
     expect(enabled.map((r) => r.name)).toContain('context-substitution');
@@ -168,5 +168,45 @@ describe('rule files', () => {
   it('renders notes, leaving unknown placeholders to the caller only when asked', () => {
     expect(renderNote('`{from}` is new{introducedBy}: pass {to}', { from: 'attrs', to: '0' })).toBe('`attrs` is new: pass 0');
     expect(renderNote('`{from}`{introducedBy}', { from: 'attrs' }, true)).toBe('`attrs`{introducedBy}');
+  });
+});
+
+describe('reduced context', () => {
+  /** upstream adds a reset after widget_setup's error check; its outermost context line reads differently on the target */
+  const up = edit(CORE_C, '\t\treturn err;\n\n\twd->count = count;\n', '\t\treturn err;\n\n\twidget_reset(wd);\n\twd->count = count;\n');
+
+  it('drops outer context lines that differ, keeps the change as upstream wrote it, and names the adaptation', async () => {
+    const target = edit(CORE_C, '\tint err;\n', '\tint err = 0;\n').replace('\treturn 0;\n}', '\treturn count;\n}');
+    const patch = upstream(CORE, CORE_C, up, 'static int widget_setup(struct widget_dev *wd, unsigned int count)');
+    const r = await portPatch(patch, tree({ [CORE]: edit(target, 'WIDGET_TO_DEVICE, 0);', 'WIDGET_TO_DEVICE, 0); /* map */') }));
+    expect(r.outcome).toBe('adapted');
+    expect(r.adaptations.map((a) => a.rule)).toEqual(['reduced-context']);
+    expect(r.adaptations[0].note).toContain('outer context');
+    expect(r.files[0].content).toContain('\t\treturn err;\n\n\twidget_reset(wd);\n\twd->count = count;\n');
+  });
+
+  it('refuses when a dropped line mentions what the added lines use and the target lacks there', async () => {
+    // upstream passes `attrs` in the outermost context line and to the added call; the target passes `0` there and
+    // also spells `count` as `len` (two differences: no substitution rule explains them)
+    const upBefore = edit(CORE_C, 'WIDGET_TO_DEVICE, 0);', 'WIDGET_TO_DEVICE, attrs);');
+    const upAfter = edit(upBefore, '\t\treturn err;\n\n\twd->count', '\t\treturn err;\n\twidget_sync(wd->dev, count, attrs);\n\n\twd->count');
+    const target = edit(CORE_C, 'wd->buf, count, WIDGET_TO_DEVICE, 0);', 'wd->buf, count + 0, WIDGET_TO_DEVICE, 0);');
+    const patch = upstream(CORE, upBefore, upAfter);
+    expect(patch[0].hunks[0].lines[0].text).toContain('attrs');
+    const r = await portPatch(patch, tree({ [CORE]: target }));
+    expect(r.outcome).toBe('refused');
+    // the same hunk where the dropped line differs in what the change does not use is placed
+    const other = edit(CORE_C, 'wd->buf, count, WIDGET_TO_DEVICE, 0);', 'wd->buf, count, WIDGET_TO_DEVICE, attrs | 1);');
+    const ok = await portPatch(patch, tree({ [CORE]: other }));
+    expect(ok.adaptations.map((a) => a.rule)).toEqual(['reduced-context']);
+  });
+
+  it('refuses when the remaining anchor matches in two places', async () => {
+    const twice = CORE_C + '\nstatic int widget_again(struct widget_dev *wd, unsigned int count)\n{\n\tint err = 1;\n\tif (err)\n\t\treturn err;\n\n\twd->count = count;\n\treturn 1;\n}\n';
+    const upBefore = twice;
+    const upAfter = edit(twice, '\t\treturn err;\n\n\twd->count = count;\n\treturn 0;', '\t\treturn err;\n\n\twidget_reset(wd);\n\twd->count = count;\n\treturn 0;');
+    const target = edit(twice, 'WIDGET_TO_DEVICE, 0);', 'WIDGET_TO_DEVICE, 1);').replace('\treturn 0;\n}', '\treturn 2;\n}');
+    const r = await portPatch(upstream(CORE, upBefore, upAfter), tree({ [CORE]: target }));
+    expect(r.refusal?.check).toBe('ambiguous-anchor');
   });
 });

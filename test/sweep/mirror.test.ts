@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareVersions, seriesOfBranch } from '../../app/core/version.ts';
 import { SqliteStore } from '../../app/store/sqlite.ts';
 import { runSweep } from '../../app/sweep/run.ts';
 import type { SweepResult } from '../../app/sweep/types.ts';
@@ -52,6 +53,25 @@ describe('sweep on the kernel-shaped mirror', () => {
     for (const [name, sc] of Object.entries(info.expect)) {
       const expected = Object.entries(sc.branches).filter(([, b]) => b.outcome !== 'not-affected').map(([b]) => b).sort();
       expect(plannedFor(info.commits[sc.fix].sha), name).toEqual(expected);
+    }
+  });
+
+  it('lets a Cc: stable hint win over Fixes: evidence, and says so for the branches it leaves out', () => {
+    const hinted = Object.entries(info.expect).filter(([, sc]) => sc.stableHint);
+    expect(hinted.length).toBeGreaterThan(0);
+    for (const [name, sc] of hinted) {
+      const min = /^(\d+\.\d+)\+$/.exec(sc.stableHint!)![1];
+      const c = result.candidates.find((x) => x.sha === info.commits[sc.fix].sha)!;
+      const affected = Object.entries(sc.branches).filter(([, b]) => b.outcome !== 'not-affected').map(([b]) => b);
+      const below = affected.filter((b) => compareVersions(seriesOfBranch(b)!, min) < 0);
+      expect(below.length, `${name}: the scenario has an affected branch below its hint`).toBeGreaterThan(0);
+      for (const b of affected) {
+        const plan = c.branches.find((p) => p.branch === b)!;
+        if (below.includes(b)) {
+          expect(plan.selection, `${name} ${b}`).toBe('excluded');
+          expect(plan.why).toContain(`excluded by the Cc: stable hint # ${sc.stableHint} (the buggy code is present`);
+        } else expect(plan.selection, `${name} ${b}`).toBe('target');
+      }
     }
   });
 

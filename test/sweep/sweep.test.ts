@@ -69,6 +69,12 @@ describe('sweep over every stable branch', () => {
       if (e.targets) expect(targetsOf(c!), e.subject).toEqual([...e.targets].sort());
       if (e.alreadyIn) expect(alreadyOf(c!), e.subject).toEqual([...e.alreadyIn].sort());
       if (e.exclusion) expect(c!.reasons[0], e.subject).toMatch(e.exclusion);
+      if (e.hintExcluded) {
+        const byHint = c!.branches.filter((b) => b.selection === 'excluded');
+        expect(byHint.map((b) => b.branch).sort(), e.subject).toEqual([...e.hintExcluded].sort());
+        for (const b of byHint) expect(b.why).toMatch(/^excluded by the Cc: stable hint # \d+\.\d+\+ \(the buggy code is present: Fixes: evidence/);
+        expect(c!.reasons.join('\n')).toMatch(/the hint wins/);
+      }
     }
     const known = new Set([...fx.commits.map((e) => e.sha), base.seedFix]);
     expect(result.candidates.filter((c) => !known.has(c.sha)).map((c) => c.subject)).toEqual([]);

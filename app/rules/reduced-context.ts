@@ -1,0 +1,82 @@
+/**
+ * reduced-context ("[ Adjust context ]", the careful cousin of `patch --fuzz`): the hunk's outermost context lines
+ * (at most `maxDropPerSide` on each side) differ on the target, while everything nearer the change - the inner
+ * context and every removed line - matches at exactly one place of the file, inside the function the @@ section
+ * names when the target lets us tell. Only outer context is dropped: the changed lines are applied as upstream
+ * wrote them, so the interdiff stays empty, and the adaptation says how many lines were not matched.
+ */
+import type { HunkLine } from '../core/patch.ts';
+import type { HunkContext } from '../apply/types.ts';
+import { codeLines, identifiersOf, sectionFits } from '../apply/c-syntax.ts';
+import { findWindows, normalizedLines } from '../apply/locate.ts';
+import { normalizeWs } from '../apply/text.ts';
+import type { PlaceOutcome } from './engine.ts';
+import { adaptation } from './note.ts';
+import type { ReducedContextRule } from './schema.ts';
+
+/** a line that anchors by itself: some identifier and more than punctuation */
+function substantial(line: string): boolean {
+  const n = normalizeWs(line);
+  return n.length >= 6 && /[A-Za-z_]\w/.test(n);
+}
+
+/** target lines on each side of the place in which a dropped line's identifiers may have moved */
+const NEAR = 5;
+
+/** Ways to drop outer context, fewest dropped lines first (ties: the trailing side first, as `patch` does). */
+function drops(lead: number, trail: number, max: number): { before: number; after: number }[] {
+  const out: { before: number; after: number }[] = [];
+  for (let b = 0; b <= Math.min(max, lead); b++) for (let a = 0; a <= Math.min(max, trail); a++) if (a + b > 0) out.push({ before: b, after: a });
+  return out.sort((x, y) => x.before + x.after - (y.before + y.after) || x.before - y.before);
+}
+
+export async function placeByReducedContext(rule: ReducedContextRule, ctx: HunkContext): Promise<PlaceOutcome> {
+  const hl = ctx.hunk.lines;
+  const first = hl.findIndex((l) => l.op !== ' ');
+  if (first < 0) return null;
+  let last = hl.length - 1;
+  while (hl[last].op === ' ') last--;
+  const lead = hl.slice(0, first);
+  const trail = hl.slice(last + 1);
+  const core = hl.slice(first, last + 1);
+  const { maxDropPerSide, minKeptPerSide, minSubstantialAnchorLines } = rule.precondition;
+  const lines = ctx.text.lines;
+  const norm = normalizedLines(lines);
+  for (const d of drops(lead.length, trail.length, maxDropPerSide)) {
+    const keptLead = lead.slice(d.before);
+    const keptTrail = trail.slice(0, trail.length - d.after);
+    // a side that had context keeps some: the change stays pinned on both sides
+    if ((lead.length && keptLead.length < minKeptPerSide) || (trail.length && keptTrail.length < minKeptPerSide)) continue;
+    const kept: HunkLine[] = [...keptLead, ...core, ...keptTrail];
+    const anchor = kept.filter((l) => l.op !== '+');
+    if (anchor.filter((l) => substantial(l.text)).length < minSubstantialAnchorLines) continue;
+    const starts = findWindows(norm, anchor.map((l) => normalizeWs(l.text)), (a, b) => a === b);
+    if (!starts.length) continue;
+    // unique in the file, and not placed in a function other than the one upstream's section names
+    if (starts.length > 1) {
+      return { refusal: { check: 'ambiguous-anchor', reason: `the hunk's context without its outer lines matches ${starts.length} places`, file: ctx.path, hunk: ctx.hunkNo } };
+    }
+    const start = starts[0];
+    if (rule.precondition.sameSection && sectionFits(ctx.hunk.section, lines, start) === false) return null;
+    // the unmatched lines must not mention what the change uses and the target lacks around the place (upstream's
+    // `attrs` in a dropped line where the target passes `0`): that difference is the change's business
+    const end = start + anchor.length;
+    const near = new Set(codeLines(lines.slice(Math.max(0, start - d.before - NEAR), end + d.after + NEAR)).flatMap(identifiersOf));
+    const used = new Set(codeLines(core.filter((l) => l.op === '+').map((l) => l.text)).flatMap(identifiersOf));
+    const droppedCode = codeLines([...lead.slice(0, d.before), ...trail.slice(trail.length - d.after)].map((l) => l.text));
+    if (droppedCode.flatMap(identifiersOf).some((id) => used.has(id) && !near.has(id))) return null;
+    let t = start;
+    const placed: HunkLine[] = kept.map((l) => (l.op === '+' ? { ...l } : { op: l.op, text: lines[t++] }));
+    return {
+      placement: {
+        path: ctx.path,
+        start,
+        lines: placed,
+        method: 'rules',
+        adaptations: [adaptation(rule, ctx, { before: String(d.before), after: String(d.after), dropped: String(d.before + d.after) })],
+        section: ctx.hunk.section,
+      },
+    };
+  }
+  return null;
+}
