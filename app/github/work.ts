@@ -2,6 +2,7 @@
  * What the App's jobs do once off the webhook request: sync the clone, run the pipeline, publish. Each job kind
  * has a plain-JSON payload (persistable by a JobStore) and a runner here.
  */
+import { join } from 'node:path';
 import type { Probot } from 'probot';
 import type { BackportReport } from '../core/backport.ts';
 import { isStablebotError } from '../core/errors.ts';
@@ -116,7 +117,13 @@ async function runBackport(deps: WorkDeps, p: BackportPayload): Promise<SummaryS
   const { octokit, token, remoteUrl } = await session(deps, p.repo);
   const git = await clone(deps, p.repo, remoteUrl, token);
   const pipeline = await deps.pipeline();
-  const report = await pipeline.backport(pipelineOptions(git, p.config, p.input, p.branches, p.config.policy === 'report-only'));
+  const reportOnly = p.config.policy === 'report-only';
+  const report = await pipeline.backport(pipelineOptions(git, p.config, p.input, p.branches, reportOnly));
+  if (p.config.verify && !reportOnly) {
+    // builds and QEMU runs take minutes: this job is already off the webhook request, on the queue
+    const { verifyReport } = await import('../pipeline/verify.ts');
+    await verifyReport(report, { repoDir: git.dir, config: p.config.verify, cacheDir: join(deps.workdir, 'verify') });
+  }
   const key = candidateKey(report);
   return deps.mutex.withLock(`${p.repo.owner}/${p.repo.repo}:${key}`, async () => {
     const issue =
