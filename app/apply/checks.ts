@@ -11,6 +11,8 @@
  *   call-arity          the added lines call a function or macro with a number of arguments other than the one every
  *                       definition, prototype and call of it in the target file agrees on (its signature differs there)
  *   duplicate-definition the added lines define at file scope a function the target file already defines
+ *   return-skips-cleanup, lock-balance  (app/apply/flow-checks.ts) how the added lines leave the function and what
+ *                       locks it holds, on the target's own function
  * Checks run on the file as it will be after all hunks of the file are applied, so a declaration added by a
  * sibling hunk counts; names declared by added lines anywhere in the patch count as known.
  *
@@ -23,6 +25,7 @@
 import type { HunkLine } from '../core/patch.ts';
 import type { TreeView } from '../core/tree.ts';
 import { C_KEYWORDS, codeLines, declaredInCode, declaredNames, declaredType, enclosingFunctionStart, functionNameOf, identifiersOf, isDeclaredIn, type DeclaredType } from './c-syntax.ts';
+import { lockBalance, returnSkipsCleanup, type UpstreamSide } from './flow-checks.ts';
 import { excerpt } from './locate.ts';
 import { hasWord } from './text.ts';
 import { headersHaveWord } from './tree-dir.ts';
@@ -68,9 +71,10 @@ function hunkCode(lines: HunkLine[]): string[] {
 export async function checkPlacement(p: Placement, ctx: CheckContext): Promise<Refusal | null> {
   const code = hunkCode(p.lines);
   const addedIdx = p.lines.flatMap((l, i) => (l.op === '+' ? [i] : []));
-  if (!addedIdx.length) return null;
-  const addedCode = addedIdx.map((i) => code[i]);
   const where = { file: p.path, hunk: ctx.hunkNo, targetExcerpt: excerpt(ctx.text.lines, p.start, p.lines.filter((l) => l.op !== '+').length) };
+  // a hunk that only removes lines can still unbalance a lock
+  if (!addedIdx.length) return /\.[ch]$/.test(p.path) ? lockBalance(ctx.text.lines, ctx.newLines, p.lines, p.start, ctx.newStart, where, upstreamSide(ctx)) : null;
+  const addedCode = addedIdx.map((i) => code[i]);
   const scope = functionScope(p, ctx);
   return (
     (ctx.strictIdentifiers && /\.[ch]$/.test(p.path) ? await unknownIdentifier(addedCode, ctx, where) : null) ??
@@ -80,7 +84,9 @@ export async function checkPlacement(p: Placement, ctx: CheckContext): Promise<R
     (/\.[ch]$/.test(p.path) ? callArity(p, code, ctx, where) : null) ??
     (/\.[ch]$/.test(p.path) ? duplicateDefinition(p, ctx, where) : null) ??
     formatType(p, scope, ctx, where) ??
-    (await structMember(p, code, scope, ctx, where))
+    (await structMember(p, code, scope, ctx, where)) ??
+    (/\.[ch]$/.test(p.path) ? returnSkipsCleanup(ctx.newLines, p.lines.filter((l) => l.op !== '-'), ctx.newStart, where) : null) ??
+    (/\.[ch]$/.test(p.path) ? lockBalance(ctx.text.lines, ctx.newLines, p.lines, p.start, ctx.newStart, where, upstreamSide(ctx)) : null)
   );
 }
 
@@ -308,18 +314,28 @@ async function structMember(p: Placement, code: string[], scope: string[], ctx: 
   let fileText: string | null = null;
   for (const [i, l] of p.lines.entries()) {
     if (l.op !== '+') continue;
-    for (const m of code[i].matchAll(/\b([A-Za-z_]\w*)\s*(->|\.)\s*([A-Za-z_]\w*)/g)) {
-      const [, base, , member] = m;
-      if (ctx.fileWords.has(member) || ctx.patchDeclared.has(member)) continue;
-      const t = declaredType(scope, base);
-      if (!t || !t.base.startsWith('struct ')) continue;
-      if ((m[2] === '->') !== (t.pointer === 1)) continue;
-      const sname = t.base.slice(7).trim();
-      fileText ??= ctx.text.lines.join('\n');
-      const body = await structBody(ctx.tree, sname, fileText);
-      if (body !== null && !hasWord(body, member)) {
-        if (ctx.upstream && !(await upstreamStructHas(ctx.upstream, sname, member))) continue; // the change adds it
-        return { check: 'struct-member', reason: `\`${base}${m[2]}${member}\`: struct ${sname} has no member \`${member}\` on the target`, ...where };
+    // a chain `base->a->b.c`: each link is judged in the struct the previous link's declared type names
+    for (const m of code[i].matchAll(/(?<![\w.>])([A-Za-z_]\w*)((?:\s*(?:->|\.)\s*[A-Za-z_]\w*)+)/g)) {
+      const base = m[1];
+      const links = [...m[2].matchAll(/(->|\.)\s*([A-Za-z_]\w*)/g)].map((x) => ({ op: x[1], member: x[2] }));
+      let t = declaredType(scope, base);
+      let expr = base;
+      for (const [k, { op, member }] of links.entries()) {
+        if (!t || !t.base.startsWith('struct ')) break;
+        if ((op === '->') !== (t.pointer === 1)) break;
+        // the first link keeps the old shortcut: a member name the file mentions anywhere is taken as known
+        if (k === 0 && (ctx.fileWords.has(member) || ctx.patchDeclared.has(member))) break;
+        if (ctx.patchDeclared.has(member)) break;
+        const sname = t.base.slice(7).trim();
+        fileText ??= ctx.text.lines.join('\n');
+        const body = await structBody(ctx.tree, sname, fileText);
+        if (body === null) break;
+        if (!hasWord(body, member)) {
+          if (ctx.upstream && !(await upstreamStructHas(ctx.upstream, sname, member))) break; // the change adds it
+          return { check: 'struct-member', reason: `\`${expr}${op}${member}\`: struct ${sname} has no member \`${member}\` on the target`, ...where };
+        }
+        expr += op + member;
+        t = declaredType(codeLines(body.split('\n')), member);
       }
     }
   }
@@ -407,6 +423,10 @@ function upstreamLocal(addedCode: string[], scope: string[], fileScope: Set<stri
     return { check: 'undeclared-local', reason: `\`${name}\` is a variable of upstream's function but is not declared in the enclosing function on the target`, ...where };
   }
   return null;
+}
+
+function upstreamSide(ctx: CheckContext): UpstreamSide | undefined {
+  return ctx.upstream?.lines ? { lines: ctx.upstream.lines, hunk: ctx.hunk } : undefined;
 }
 
 /** Code of upstream's enclosing function before the change, from its heading to the end of the hunk's pre-image. */

@@ -1,13 +1,13 @@
 /**
  * The backport's diff compared with upstream's, hunk by hunk, on the changed (+/-) lines only: line numbers and
  * context are the target's business. Every difference must be explained by a recorded adaptation (a token
- * substitution or rename applied to that line, a file move); removed lines may differ in whitespace only, since
+ * substitution or rename applied to that line, a re-indentation, a file move); removed lines may differ in whitespace only, since
  * they are the target's own text. Whatever is left is `unexplained` and becomes needs-human.
  */
 import type { Adaptation } from '../core/backport.ts';
 import type { FilePatch, HunkLine } from '../core/patch.ts';
 import { filePath } from '../core/patch.ts';
-import { normalizeWs, replaceToken } from './text.ts';
+import { normalizeWs, replaceToken, shiftIndent } from './text.ts';
 
 export interface Interdiff {
   text: string;
@@ -25,6 +25,7 @@ function expected(lines: HunkLine[], adaptations: Adaptation[]): HunkLine[] {
     for (const a of adaptations) {
       const { from, to } = a.params;
       if (from !== undefined && to !== undefined && !a.params.fromPath) text = replaceToken(text, from, to);
+      if (a.params.indentShift !== undefined && l.op === '+') text = shiftIndent(text, Number(a.params.indentShift));
     }
     return { ...l, text };
   });

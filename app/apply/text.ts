@@ -76,3 +76,11 @@ export function hasWord(text: string, word: string): boolean {
 export function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
+
+/** A line with `shift` tabs added to (or removed from) its leading tabs; blank lines stay as they are. */
+export function shiftIndent(line: string, shift: number): string {
+  if (!line.trim() || shift === 0) return line;
+  if (shift > 0) return '\t'.repeat(shift) + line;
+  const tabs = /^\t*/.exec(line)![0].length;
+  return line.slice(Math.min(tabs, -shift));
+}

@@ -2,7 +2,7 @@
  * The one rule engine. Each rule type has a handler that acts in one phase of porting a hunk:
  *   place    - the hunk found no exact/relocated place: find one by an adaptation (context-substitution,
  *              reduced-context, context-drift)
- *   rewrite  - the hunk is placed: adapt its added lines to the target (symbol-history)
+ *   rewrite  - the hunk is placed: adapt its added lines to the target (symbol-history, reindent)
  *   retarget - the file is missing on the target: find where it lives now (file-moved)
  *   refuse   - nothing placed the hunk: say precisely why (absent-code)
  * Rules run in file order (rules/*.yml sorted by name; placement types by specificity); data decides what a handler does.
@@ -17,6 +17,7 @@ import { placeByContextSubstitution } from './context-substitution.ts';
 import { placeByContextDrift } from './context-drift.ts';
 import { placeByReducedContext } from './reduced-context.ts';
 import { rewriteBySymbolHistory } from './symbol-history.ts';
+import { rewriteByReindent } from './reindent.ts';
 import { retargetMovedFile } from './file-moved.ts';
 import { refuseAbsentCode } from './absent-code.ts';
 
@@ -36,6 +37,7 @@ const HANDLERS: { [T in RuleType]: { phase: 'place' | 'rewrite' | 'retarget' | '
   'context-drift': { phase: 'place' },
   'reduced-context': { phase: 'place' },
   'symbol-history': { phase: 'rewrite' },
+  reindent: { phase: 'rewrite' },
   'file-moved': { phase: 'retarget' },
   'absent-code': { phase: 'refuse' },
 };
@@ -70,6 +72,7 @@ export async function rewriteByRules(rules: Rule[], p: Placement, ctx: HunkConte
   let cur = p;
   for (const rule of rules) {
     if (rule.type === 'symbol-history') cur = (await rewriteBySymbolHistory(rule, cur, ctx)) ?? cur;
+    if (rule.type === 'reindent') cur = rewriteByReindent(rule, cur, ctx) ?? cur;
   }
   return cur;
 }

@@ -114,7 +114,19 @@ export const reducedContextRule = z.object({
   transform: z.object({ dropOuterContext: z.literal(true) }),
 });
 
-export const ruleSchema = z.discriminatedUnion('type', [contextSubstitutionRule, contextDriftRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule]);
+export const reindentRule = z.object({
+  ...base,
+  type: z.literal('reindent'),
+  precondition: z.object({
+    /** every non-blank context/removed line shows the same tab shift between upstream and the target */
+    consistentShift: z.literal(true),
+    /** non-blank context/removed lines the shift must be seen on */
+    minAnchorLines: z.number().int().min(1).default(2),
+  }),
+  transform: z.object({ applyTo: z.literal('added-lines') }),
+});
+
+export const ruleSchema = z.discriminatedUnion('type', [contextSubstitutionRule, contextDriftRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule, reindentRule]);
 
 /** A yml file holds one rule, or `rules:` with several. */
 export const ruleFileSchema = z.union([ruleSchema, z.object({ rules: z.array(ruleSchema).min(1) })]);
@@ -127,3 +139,4 @@ export type FileMovedRule = z.infer<typeof fileMovedRule>;
 export type ContextDriftRule = z.infer<typeof contextDriftRule>;
 export type ReducedContextRule = z.infer<typeof reducedContextRule>;
 export type AbsentCodeRule = z.infer<typeof absentCodeRule>;
+export type ReindentRule = z.infer<typeof reindentRule>;

@@ -153,7 +153,7 @@ describe('context drift (disabled by default, enabled by passing the rule)', () 
 describe('rule files', () => {
   it('loads and validates the repository rules, one engine type per kind', () => {
     const all = loadRulesFrom(DEFAULT_RULES_DIR);
-    expect(new Set(all.map((r) => r.type))).toEqual(new Set(['context-substitution', 'context-drift', 'reduced-context', 'symbol-history', 'file-moved', 'absent-code']));
+    expect(new Set(all.map((r) => r.type))).toEqual(new Set(['context-substitution', 'context-drift', 'reduced-context', 'symbol-history', 'file-moved', 'absent-code', 'reindent']));
     const enabled = loadDefaultRules();
     expect(enabled.every((r) => r.enabled)).toBe(true);
     expect(enabled.map((r) => r.name)).toContain('context-substitution');
@@ -208,5 +208,30 @@ describe('reduced context', () => {
     const target = edit(twice, 'WIDGET_TO_DEVICE, 0);', 'WIDGET_TO_DEVICE, 1);').replace('\treturn 0;\n}', '\treturn 2;\n}');
     const r = await portPatch(upstream(CORE, upBefore, upAfter), tree({ [CORE]: target }));
     expect(r.refusal?.check).toBe('ambiguous-anchor');
+  });
+});
+
+describe('reindent', () => {
+  const body = ['widget_unmap(wd->dev, wd->buf, WIDGET_TO_DEVICE);', 'wd->count = 0;', 'wd->state = 0;', 'wd->buf = NULL;', 'wd->dev = NULL;', 'widget_sync(NULL, 0, 0);'];
+  const fn = (lines: string[], indent: string) => `static void widget_stop(struct widget_dev *wd)\n{\n${lines.map((l) => indent + l + '\n').join('')}}\n`;
+  /** upstream's code sits inside an `if` (two tabs); the target's at one tab */
+  const upBefore = `#include <linux/widget.h>\n\n` + fn(['if (wd->buf) {', ...body.map((l) => '\t' + l), '}'], '\t');
+  const upAfter = edit(upBefore, '\t\twd->state = 0;\n', '\t\twd->state = 0;\n\t\twidget_reset(wd);\n');
+  const target = `#include <linux/widget.h>\n\n` + fn(body, '\t');
+
+  it('shifts the added lines by the tab difference every context line shows, and names it', async () => {
+    const r = await portPatch(upstream(CORE, upBefore, upAfter), tree({ [CORE]: target }));
+    expect(r.outcome).toBe('adapted');
+    expect(r.adaptations.map((a) => a.rule)).toEqual(['reindent']);
+    expect(r.adaptations[0].params).toMatchObject({ indentShift: '-1' });
+    expect(r.adaptations[0].note).toContain('shallower');
+    expect(r.files[0].content).toContain('\twd->state = 0;\n\twidget_reset(wd);\n\twd->buf = NULL;\n');
+  });
+
+  it('leaves a mixed picture alone (some lines shifted, some not): the added line stays as upstream wrote it', async () => {
+    const mixed = edit(target, '\twd->count = 0;\n', '\t\twd->count = 0;\n');
+    const r = await portPatch(upstream(CORE, upBefore, upAfter), tree({ [CORE]: mixed }));
+    expect(r.adaptations.map((a) => a.rule)).not.toContain('reindent');
+    expect(r.files[0]?.content ?? '').not.toContain('\n\twidget_reset(wd);');
   });
 });
