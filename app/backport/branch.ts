@@ -153,8 +153,14 @@ export async function backportToBranch(ctx: BackportContext, fix: Fix, prov: Pro
     let method: BranchResult['method'] = null;
     let adaptations: Adaptation[] = [];
     const tipTree = new GitTree(git, tip, branch);
+    // the tree in the scratch index and its diff against the branch tip: what would be committed
+    const written = async () => {
+      const tree = await idx.writeTree();
+      return { tree, applied: parseDiff(await git.out(['diff-tree', '-p', '--no-renames', tip, tree])).files };
+    };
+    let built: { tree: string; applied: FilePatch[] } | null = null;
     const plain = await idx.apply(fix.diffText);
-    evidence.push({ command: `git apply --check --cached <fix> (on ${branch})`, result: plain.ok ? 'applies cleanly' : `does not apply: ${plain.stderr.trim().split('\n')[0]}` });
+    evidence.push({ command: `git apply --cached <fix> (on ${branch})`, result: plain.ok ? 'applies cleanly' : `does not apply: ${plain.stderr.trim().split('\n')[0]}` });
     if (plain.ok) method = 'cherry-pick';
     else if (fix.commit && fix.parent) {
       const full = await git.out(['diff-tree', '-p', '--full-index', '--no-renames', fix.parent, fix.commit]);
@@ -178,12 +184,13 @@ export async function backportToBranch(ctx: BackportContext, fix: Fix, prov: Pro
     if (method) {
       // A patch that applies is not yet a correct backport: it may use what the branch lacks (e.g. a variable
       // introduced later). The engine's safety checks judge the result as applied.
-      const applied = parseDiff(await git.out(['diff-tree', '-p', '--no-renames', tip, await idx.writeTree()])).files;
-      const check = await portPatch(applied, tipTree);
+      built = await written();
+      const check = await portPatch(built.applied, tipTree);
       if (check.outcome !== 'clean') {
         evidence.push({ command: `stablebot port <${method} result> (safety checks, on ${branch})`, result: `rejected by ${check.refusal?.check ?? 'engine'}: ${check.refusal?.reason ?? ''}` });
         await git.run(['read-tree', tip], { env: idx.env });
         method = null;
+        built = null;
       }
     }
     if (!method) {
@@ -198,10 +205,9 @@ export async function backportToBranch(ctx: BackportContext, fix: Fix, prov: Pro
       adaptations = await explainAdaptations(ctx, fix, branch, ported.adaptations);
       method = ported.outcome === 'adapted' ? 'rules' : 'relocation';
       evidence.push({ command: `stablebot port (on ${branch})`, result: ported.outcome === 'adapted' ? `adapted by ${[...new Set(adaptations.map((a) => a.rule))].join(', ')}` : 'placed by relocation, unchanged' });
+      built = await written();
     }
-    const tree = await idx.writeTree();
-    const backportDiff = await git.out(['diff-tree', '-p', '--no-renames', tip, tree]);
-    const applied = parseDiff(backportDiff).files;
+    const { tree, applied } = built as { tree: string; applied: FilePatch[] };
     if (hasConflictMarkers(applied)) return await needsHuman(ctx, fix, branch, tip, 'conflict-markers', 'the result contains conflict markers', fix.files, evidence);
     const inter = interdiff(fix.files, applied, adaptations);
     evidence.push({ command: 'interdiff <upstream diff> <backport diff>', result: inter.unexplained.length ? `${inter.unexplained.length} unexplained difference(s)` : adaptations.length ? 'every difference is explained by a named rule' : 'identical changes' });

@@ -79,7 +79,7 @@ async function introducers(ctx: AnalyzeContext, fix: Fix): Promise<Pick<Provenan
   const chosen = fromTags.length > 0 ? fromTags : fromBlame;
   const chosenSet = new Set(chosen.map((c) => c.sha));
   const context = [...byCommit.keys()].filter((sha) => !chosenSet.has(sha) && !fromBlame.some((b) => b.sha === sha));
-  const names = await subjects(git, [...chosenSet, ...context]);
+  const names = await subjects(git, [...new Set([...chosenSet, ...byCommit.keys()])]);
   for (const c of chosen) {
     c.subject = names.get(c.sha) ?? '';
     c.firstRelease = await firstRelease(git, c.sha);
@@ -90,7 +90,7 @@ async function introducers(ctx: AnalyzeContext, fix: Fix): Promise<Pick<Provenan
   chosen.sort((a, b) => compareVersions(a.firstRelease ?? 'v999.0', b.firstRelease ?? 'v999.0'));
   // every commit that last touched a line the fix removes or inserts next to, with its subject
   const shapers = new Map<string, string>();
-  for (const [sha] of buggy) shapers.set(sha, names.get(sha) ?? (await subjects(git, [sha])).get(sha) ?? '');
+  for (const [sha] of buggy) shapers.set(sha, names.get(sha) ?? '');
   return { introducedBy: chosen, contextCommits, notes, shapers };
 }
 

@@ -1,4 +1,5 @@
 import type { FilePatch, Hunk } from '../core/patch.ts';
+import { blameRangeArgs, parsePorcelain } from '../git/blame.ts';
 import type { Git } from '../git/git.ts';
 import { findBlock } from './text.ts';
 
@@ -43,16 +44,6 @@ export function hunkLineRoles(h: Hunk): { offset: number; role: LineRole }[] {
   return roles;
 }
 
-function ranges(lines: number[]): [number, number][] {
-  const sorted = [...new Set(lines)].sort((a, b) => a - b);
-  const out: [number, number][] = [];
-  for (const n of sorted) {
-    const last = out[out.length - 1];
-    if (last && n === last[1] + 1) last[1] = n;
-    else out.push([n, n]);
-  }
-  return out;
-}
 
 /**
  * Blames, at `rev`, only the lines the fix touches (removed lines, the lines its insertions sit between, and its
@@ -93,31 +84,18 @@ export async function blameFix(
       }
     }
     if (wanted.size === 0) continue;
-    const args = ['blame', '--porcelain'];
-    for (const [a, b] of ranges([...wanted.keys()])) args.push('-L', `${a},${b}`);
-    args.push(rev, '--', path);
+    const args = ['blame', '--porcelain', ...blameRangeArgs([...wanted.keys()]), rev, '--', path];
     const r = await git.run(args, { allowFail: true });
     if (r.code !== 0) continue;
-    out.push(...parsePorcelain(r.stdout, path, wanted));
+    out.push(...rolesOf(r.stdout, path, wanted));
   }
   return out;
 }
 
-function parsePorcelain(text: string, path: string, wanted: Map<number, LineRole>): BlamedLine[] {
-  const out: BlamedLine[] = [];
-  const lines = text.split('\n');
-  let current: { commit: string; line: number } | null = null;
-  for (const l of lines) {
-    const head = /^([0-9a-f]{40}) \d+ (\d+)/.exec(l);
-    if (head) {
-      current = { commit: head[1], line: Number(head[2]) };
-      continue;
-    }
-    if (l.startsWith('\t') && current) {
-      const role = wanted.get(current.line);
-      if (role) out.push({ commit: current.commit, path, line: current.line, text: l.slice(1), role });
-      current = null;
-    }
-  }
-  return out;
+/** The blamed lines we asked for, with the role each plays in the fix. */
+function rolesOf(text: string, path: string, wanted: Map<number, LineRole>): BlamedLine[] {
+  return parsePorcelain(text).flatMap((l) => {
+    const role = wanted.get(l.finalLine);
+    return role ? [{ commit: l.commit, path, line: l.finalLine, text: l.text, role }] : [];
+  });
 }

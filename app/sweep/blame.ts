@@ -23,6 +23,7 @@ import type { Git } from '../git/git.ts';
 import type { WalkedCommit } from '../index/logwalk.ts';
 import { parseDiff } from '../intake/diff.ts';
 import { hunkLineRoles, type LineRole } from '../provenance/blame.ts';
+import { blameRangeArgs, parsePorcelain, type PorcelainLine } from '../git/blame.ts';
 
 export interface BlameBounds {
   /** the newest fork point every other one is an ancestor of (null: no such chain, blame in one stage) */
@@ -31,16 +32,6 @@ export interface BlameBounds {
   oldest: string | null;
 }
 
-interface PorcelainLine {
-  commit: string;
-  boundary: boolean;
-  /** path in `commit` (blame follows renames) */
-  path: string;
-  /** line number in `commit`'s version of the file */
-  origLine: number;
-  /** line number in the blamed revision's file */
-  finalLine: number;
-}
 
 export interface BlameStats {
   /** `git blame` processes started */
@@ -113,41 +104,7 @@ export function mapThroughHunks(hunks: Hunk[], n: number): { added: true } | { a
   return { added: false, pre: n + delta };
 }
 
-/** Parses `git blame --porcelain`: one entry per blamed line, in output order. */
-export function parsePorcelain(text: string): PorcelainLine[] {
-  const out: PorcelainLine[] = [];
-  const meta = new Map<string, { boundary: boolean; path: string }>();
-  let cur: { commit: string; orig: number; final: number } | null = null;
-  let pendingBoundary = false;
-  for (const l of text.split('\n')) {
-    const head = /^([0-9a-f]{40}) (\d+) (\d+)/.exec(l);
-    if (head) {
-      cur = { commit: head[1], orig: Number(head[2]), final: Number(head[3]) };
-      pendingBoundary = meta.get(head[1])?.boundary ?? false;
-      continue;
-    }
-    if (!cur) continue;
-    if (l === 'boundary') pendingBoundary = true;
-    else if (l.startsWith('filename ')) meta.set(cur.commit, { boundary: pendingBoundary, path: l.slice(9) });
-    else if (l.startsWith('\t')) {
-      const m = meta.get(cur.commit);
-      out.push({ commit: cur.commit, boundary: m?.boundary ?? pendingBoundary, path: m?.path ?? '', origLine: cur.orig, finalLine: cur.final });
-      cur = null;
-    }
-  }
-  return out;
-}
 
-function lineRanges(lines: number[]): string[] {
-  const sorted = [...new Set(lines)].sort((a, b) => a - b);
-  const out: [number, number][] = [];
-  for (const n of sorted) {
-    const last = out[out.length - 1];
-    if (last && n === last[1] + 1) last[1] = n;
-    else out.push([n, n]);
-  }
-  return out.flatMap(([a, b]) => ['-L', `${a},${b}`]);
-}
 
 export class SweepBlame {
   /** `${rev} ${path} ${line}` -> the commit that wrote it (`oldest` for older code), or null when blame failed */
@@ -179,7 +136,7 @@ export class SweepBlame {
 
   private async blame(rev: string, path: string, lines: number[]): Promise<PorcelainLine[] | null> {
     this.stats.processes++;
-    const r = await this.git.run(['blame', '--porcelain', ...lineRanges(lines), rev, '--', path], { allowFail: true });
+    const r = await this.git.run(['blame', '--porcelain', ...blameRangeArgs(lines), rev, '--', path], { allowFail: true });
     return r.code === 0 ? parsePorcelain(r.stdout) : null;
   }
 

@@ -11,7 +11,6 @@ import { compareVersions, seriesOfBranch } from '../../app/core/version.ts';
 import { backport } from '../../app/pipeline/backport.ts';
 import type { MirrorInfo, ScenarioExpectation } from '../../fixtures/mirror/build.ts';
 import { freshMirror, repoState } from './helpers.ts';
-import type { Git } from '../../app/git/git.ts';
 
 let m: Awaited<ReturnType<typeof freshMirror>>;
 const reports = new Map<string, BackportReport>();
@@ -150,7 +149,3 @@ describe('variants of the seed branch history', () => {
     });
   }
 });
-
-export async function refsOf(git: Git): Promise<string> {
-  return git.out(['for-each-ref']);
-}

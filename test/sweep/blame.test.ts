@@ -11,7 +11,8 @@ import { Git } from '../../app/git/git.ts';
 import { walkLog, type WalkedCommit } from '../../app/index/logwalk.ts';
 import { parseDiff } from '../../app/intake/diff.ts';
 import { hunkLineRoles } from '../../app/provenance/blame.ts';
-import { blobsOfDiff, mapThroughHunks, parsePorcelain, SweepBlame } from '../../app/sweep/blame.ts';
+import { parsePorcelain } from '../../app/git/blame.ts';
+import { blobsOfDiff, mapThroughHunks, SweepBlame } from '../../app/sweep/blame.ts';
 import { prng } from '../../bench/sweep/setup.ts';
 import { Committer } from '../../fixtures/sweep/commit.ts';
 
