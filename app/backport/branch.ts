@@ -153,6 +153,9 @@ export async function backportToBranch(ctx: BackportContext, fix: Fix, prov: Pro
     let method: BranchResult['method'] = null;
     let adaptations: Adaptation[] = [];
     const tipTree = new GitTree(git, tip, branch);
+    // upstream's tree before the fix tells a name the fix introduces (its business) from a prerequisite the
+    // branch lacks (a refusal); the same judgement `stablebot port --upstream-tree` makes on plain directories
+    const upstreamTree = fix.parent ? new GitTree(git, fix.parent, `upstream@${short(fix.parent)}`) : undefined;
     // the tree in the scratch index and its diff against the branch tip: what would be committed
     const written = async () => {
       const tree = await idx.writeTree();
@@ -185,7 +188,7 @@ export async function backportToBranch(ctx: BackportContext, fix: Fix, prov: Pro
       // A patch that applies is not yet a correct backport: it may use what the branch lacks (e.g. a variable
       // introduced later). The engine's safety checks judge the result as applied.
       built = await written();
-      const check = await portPatch(built.applied, tipTree);
+      const check = await portPatch(built.applied, tipTree, { upstreamTree });
       if (check.outcome !== 'clean') {
         evidence.push({ command: `stablebot port <${method} result> (safety checks, on ${branch})`, result: `rejected by ${check.refusal?.check ?? 'engine'}: ${check.refusal?.reason ?? ''}` });
         await git.run(['read-tree', tip], { env: idx.env });
@@ -194,7 +197,7 @@ export async function backportToBranch(ctx: BackportContext, fix: Fix, prov: Pro
       }
     }
     if (!method) {
-      const ported = await portPatch(fix.files, tipTree);
+      const ported = await portPatch(fix.files, tipTree, { upstreamTree });
       if (ported.outcome === 'refused') {
         const r = ported.refusal;
         const failing = r?.file ? fix.files.filter((f) => (f.newPath ?? f.oldPath) === r.file || f.oldPath === r.file) : fix.files;
