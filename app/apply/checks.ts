@@ -20,13 +20,15 @@
  * upstream compiled after the change, so a name upstream's parent lacks too was introduced by the change itself
  * (by a hunk or file not in view), and is the change's business; a name upstream's parent already had is a
  * prerequisite the target is missing, and is refused as before. The same holds for struct members, locals of the
- * enclosing function and headers.
+ * enclosing function and headers. For a local and for a changed call signature the unseen part must also be able to
+ * port: the enclosing function up to the hunk, or the called function's declared heading, must be upstream's.
  */
 import type { HunkLine } from '../core/patch.ts';
 import type { TreeView } from '../core/tree.ts';
 import { C_KEYWORDS, codeLines, declaredInCode, declaredNames, declaredType, enclosingFunctionStart, functionNameOf, identifiersOf, isDeclaredIn, type DeclaredType } from './c-syntax.ts';
 import { lockBalance, returnSkipsCleanup, type UpstreamSide } from './flow-checks.ts';
 import { excerpt } from './locate.ts';
+import { removedDeclarationInUse } from './removed-decl.ts';
 import { hasWord } from './text.ts';
 import { headersHaveWord } from './tree-dir.ts';
 import type { HunkContext, Placement, Refusal } from './types.ts';
@@ -80,11 +82,12 @@ export async function checkPlacement(p: Placement, ctx: CheckContext): Promise<R
     (ctx.strictIdentifiers && /\.[ch]$/.test(p.path) ? await unknownIdentifier(addedCode, ctx, where) : null) ??
     (await missingHeader(p, ctx, where)) ??
     (await kconfigSymbol(p, addedCode, ctx, where)) ??
-    undeclaredLocal(addedCode, scope, ctx, where) ??
-    (/\.[ch]$/.test(p.path) ? callArity(p, code, ctx, where) : null) ??
+    undeclaredLocal(p, addedCode, scope, ctx, where) ??
+    (/\.[ch]$/.test(p.path) ? await callArity(p, code, ctx, where) : null) ??
     (/\.[ch]$/.test(p.path) ? duplicateDefinition(p, ctx, where) : null) ??
     formatType(p, scope, ctx, where) ??
     (await structMember(p, code, scope, ctx, where)) ??
+    (/\.[ch]$/.test(p.path) ? removedDeclarationInUse(p.lines, ctx.newLines, ctx.newStart, where, upstreamSide(ctx)) : null) ??
     (/\.[ch]$/.test(p.path) ? returnSkipsCleanup(ctx.newLines, p.lines.filter((l) => l.op !== '-'), ctx.newStart, where) : null) ??
     (/\.[ch]$/.test(p.path) ? lockBalance(ctx.text.lines, ctx.newLines, p.lines, p.start, ctx.newStart, where, upstreamSide(ctx)) : null)
   );
@@ -342,6 +345,12 @@ async function structMember(p: Placement, code: string[], scope: string[], ctx: 
   return null;
 }
 
+/** Two runs of lines equal as code: comments, blank lines and whitespace set aside. */
+function sameCode(a: string[], b: string[]): boolean {
+  const norm = (t: string[]) => codeLines(t).map(canonicalWs).filter(Boolean).join('\n');
+  return norm(a) === norm(b);
+}
+
 /** Did upstream's struct have the member before the change? Unknown struct: assume it did (no evidence). */
 async function upstreamStructHas(up: UpstreamFile, sname: string, member: string): Promise<boolean> {
   const body = await structBody(up.tree, sname, up.lines?.join('\n') ?? '');
@@ -381,7 +390,7 @@ function declarationsOf(lines: string[]) {
  * A name the file uses only as a local variable elsewhere, used here as a variable (x->, x., x =, &x, x[) but not
  * declared in this function after the patch: the backport lacks a declaration upstream had.
  */
-function undeclaredLocal(addedCode: string[], scope: string[], ctx: CheckContext, where: Where): Refusal | null {
+function undeclaredLocal(p: Placement, addedCode: string[], scope: string[], ctx: CheckContext, where: Where): Refusal | null {
   const { locals, fileScope } = declarationsOf(ctx.text.lines);
   // names the added code declares itself (locals, a #define's parameters) are not the function's business
   const checked = declaredNames(addedCode);
@@ -398,8 +407,15 @@ function undeclaredLocal(addedCode: string[], scope: string[], ctx: CheckContext
       if (!localName || fileScope.has(name)) continue;
       if (isDeclaredIn(scope, name)) continue;
       // upstream's function lacked it before the change too: the change declares it (in a hunk not in view)
+      // upstream's function lacked it before the change too: the change declares it, in a hunk not in view. That
+      // hunk lands in the same function, so it ports as upstream wrote it only if the function, up to here, is
+      // upstream's; where the target's function differs, the declaration is not ours to assume.
       const upScope = ctx.upstream ? upstreamScope(ctx) : null;
-      if (upScope && !isDeclaredIn(upScope, name)) continue;
+      if (upScope && !isDeclaredIn(upScope, name)) {
+        const pre = functionPrefixes(p, ctx);
+        if (!pre || sameCode(pre.up, pre.target)) continue;
+        return { check: 'undeclared-local', reason: `\`${name}\` is declared neither in the enclosing function on the target nor before the change upstream, and the target's function differs from upstream's: the change's declaration of it may not port`, ...where };
+      }
       return { check: 'undeclared-local', reason: `\`${name}\` is not declared in the enclosing function on the target`, ...where };
     }
   }
@@ -427,6 +443,21 @@ function upstreamLocal(addedCode: string[], scope: string[], fileScope: Set<stri
 
 function upstreamSide(ctx: CheckContext): UpstreamSide | undefined {
   return ctx.upstream?.lines ? { lines: ctx.upstream.lines, hunk: ctx.hunk } : undefined;
+}
+
+/** The enclosing function from its heading to the hunk's first change, upstream (before the change) and on the target. */
+function functionPrefixes(p: Placement, ctx: CheckContext): { up: string[]; target: string[] } | null {
+  const up = ctx.upstream?.lines;
+  if (!up) return null;
+  const h = ctx.hunk;
+  const firstChange = Math.max(0, h.lines.findIndex((l) => l.op !== ' '));
+  const at = Math.min(up.length, Math.max(0, h.oldStart - 1) + firstChange);
+  const ufn = enclosingFunctionStart(up, at + 1);
+  const tFirst = Math.max(0, p.lines.findIndex((l) => l.op !== ' '));
+  const tat = p.start + tFirst;
+  const tfn = enclosingFunctionStart(ctx.text.lines, tat + 1);
+  if (ufn < 0 || tfn < 0) return null;
+  return { up: up.slice(ufn, at), target: ctx.text.lines.slice(tfn, tat) };
 }
 
 /** Code of upstream's enclosing function before the change, from its heading to the end of the hunk's pre-image. */
@@ -534,7 +565,7 @@ function codeText(lines: string[]): string {
   return t;
 }
 
-function callArity(p: Placement, code: string[], ctx: CheckContext, where: Where): Refusal | null {
+async function callArity(p: Placement, code: string[], ctx: CheckContext, where: Where): Promise<Refusal | null> {
   const added = p.lines.map((l, i) => (l.op === '+' ? code[i] : '')).join('\n');
   const names = new Set([...added.matchAll(/(?<![\w.>])([a-z_][a-z0-9_]*)\s*\(/g)].map((m) => m[1]).filter((n) => !C_KEYWORDS.has(n)));
   if (!names.size) return null;
@@ -546,8 +577,59 @@ function callArity(p: Placement, code: string[], ctx: CheckContext, where: Where
     const have = agreedArity(arities(target, name), 2);
     if (have === null || have === want) continue;
     // upstream's own file had the target's count before the change: the change itself alters the signature
-    if (ctx.upstream?.lines && agreedArity(arities(codeText(ctx.upstream.lines), name), 1) === have) continue;
+    // upstream's own file had the target's count before the change: the change itself alters the signature, in a
+    // hunk or file not in view. That edit ports only if the target declares the function as upstream did; a
+    // heading with no line in common with upstream's (other parameter types, a reworked signature) will not take it.
+    if (ctx.upstream?.lines && agreedArity(arities(codeText(ctx.upstream.lines), name), 1) === have) {
+      const [mine, theirs] = await Promise.all([signatureIn(ctx.tree, p.path, ctx.text.lines, name), signatureIn(ctx.upstream.tree, ctx.upstreamPath, ctx.upstream.lines, name)]);
+      if (mine === null || theirs === null || arities(theirs.join(' '), name)[0] !== have) continue;
+      if (theirs.some((l) => mine.includes(l))) continue;
+      return { check: 'call-arity', reason: `the added lines call \`${name}\` with ${want} argument(s), a signature change not in view; the target declares it with ${have} and a heading unlike upstream's, so that change may not port`, ...where };
+    }
     return { check: 'call-arity', reason: `the added lines call \`${name}\` with ${want} argument(s); on the target it takes ${have}`, ...where };
+  }
+  return null;
+}
+
+/**
+ * The declared signature of function `name` (a definition or prototype heading at column 0, up to its closing
+ * parenthesis, whitespace made canonical): in the file itself first, then in the other C files and headers of its
+ * directory. null when none is found there.
+ */
+async function signatureIn(tree: TreeView, path: string, lines: string[], name: string): Promise<string[] | null> {
+  const own = signatureOf(lines, name);
+  if (own !== null) return own;
+  const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
+  for (const f of await tree.listFiles()) {
+    if (!f.startsWith(dir) || f === path || f.slice(dir.length).includes('/') || !/\.[ch]$/.test(f)) continue;
+    const t = await tree.read(f);
+    if (t === null || !hasWord(t, name)) continue;
+    const sig = signatureOf(t.split('\n'), name);
+    if (sig !== null) return sig;
+  }
+  return null;
+}
+
+/** Whitespace made canonical: one space between two word characters, none elsewhere. */
+function canonicalWs(t: string): string {
+  return t.trim().replace(/\s+/g, ' ').replace(/ (?=\W)|(?<=\W) /g, '');
+}
+
+function signatureOf(lines: string[], name: string): string[] | null {
+  const head = new RegExp(`^(?!return\\b)[A-Za-z_][\\w\\s*]*[\\s*]${name}\\s*\\(`);
+  for (let i = 0; i < lines.length; i++) {
+    if (!head.test(lines[i])) continue;
+    const out: string[] = [];
+    let depth = 0;
+    for (let j = i; j < lines.length && j < i + 12; j++) {
+      let code = codeLines([lines[j]])[0];
+      depth += (code.match(/\(/g)?.length ?? 0) - (code.match(/\)/g)?.length ?? 0);
+      if (depth <= 0) code = code.slice(0, code.lastIndexOf(')') + 1);
+      out.push(canonicalWs(code));
+      if (depth <= 0) break;
+    }
+    if (depth > 0) continue;
+    return out;
   }
   return null;
 }
