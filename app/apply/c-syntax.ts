@@ -197,9 +197,11 @@ export function sectionFits(section: string, lines: string[], start: number): bo
   if (b.startsWith(a) || a.startsWith(b)) return true;
   const fa = functionNameOf(a);
   const fb = functionNameOf(b);
+  // a macro heading (TRACE_EVENT(name, ...), DEFINE_X(name)): its first argument is what names the block, and the
+  // macro itself may be respelled between branches (TRACE_EVENT on one, TRACE_EVENT_CONDITION on the other)
+  const macro = (f: string | null) => !!f && /^[A-Z0-9_]+$/.test(f);
+  if (macro(fa) && macro(fb)) return firstArg(a) === firstArg(b);
   if (!fa || !fb || fa !== fb) return false;
-  // a macro heading (TRACE_EVENT(name, ...), DEFINE_X(name)): its first argument is what names the block
-  if (/^[A-Z0-9_]+$/.test(fa)) return firstArg(a) === firstArg(b);
   return true;
 }
 

@@ -15,6 +15,7 @@ import type { FileText } from '../apply/text.ts';
 import type { Rule, RuleType } from './schema.ts';
 import { placeByContextSubstitution } from './context-substitution.ts';
 import { placeByContextDrift } from './context-drift.ts';
+import { placeByAlignedContext } from './aligned-context.ts';
 import { placeByReducedContext } from './reduced-context.ts';
 import { rewriteBySymbolHistory } from './symbol-history.ts';
 import { rewriteByReindent } from './reindent.ts';
@@ -35,6 +36,7 @@ export type RetargetOutcome = { path: string; text: FileText; adaptation: Adapta
 const HANDLERS: { [T in RuleType]: { phase: 'place' | 'rewrite' | 'retarget' | 'refuse' } } = {
   'context-substitution': { phase: 'place' },
   'context-drift': { phase: 'place' },
+  'aligned-context': { phase: 'place' },
   'reduced-context': { phase: 'place' },
   'symbol-history': { phase: 'rewrite' },
   reindent: { phase: 'rewrite' },
@@ -50,21 +52,36 @@ export function phaseOf(rule: Rule): string {
  * Among placement rules, the more specific type is tried first: a substitution explains a difference, dropping at
  * most two outer context lines keeps most of the anchor, dropping a whole side keeps the least.
  */
-const PLACE_ORDER: RuleType[] = ['context-substitution', 'reduced-context', 'context-drift'];
+const PLACE_ORDER: RuleType[] = ['context-substitution', 'reduced-context', 'aligned-context', 'context-drift'];
+
+/**
+ * Rule types that prove, line by line, that the differing context plays no part in the change (and check the
+ * uniqueness of their place themselves): they may still place a hunk a more specific rule refused as a guess.
+ */
+const MAY_OVERRULE: RuleType[] = ['aligned-context'];
+/** ...but only refusals they re-judge themselves: several substitutions, several places */
+const OVERRULABLE = new Set(['conflicting-substitutions', 'ambiguous-anchor']);
 
 /** Try placement rules in order, most specific first; the first placement or refusal decides. */
 export async function placeByRules(rules: Rule[], ctx: HunkContext): Promise<PlaceOutcome> {
   const ordered = rules.filter((r) => PLACE_ORDER.includes(r.type)).sort((a, b) => PLACE_ORDER.indexOf(a.type) - PLACE_ORDER.indexOf(b.type));
+  let refused: PlaceOutcome = null;
   for (const rule of ordered) {
+    if (refused && !MAY_OVERRULE.includes(rule.type)) continue;
     let r: PlaceOutcome = null;
     if (rule.type === 'context-substitution') r = await placeByContextSubstitution(rule, ctx);
     if (rule.type === 'context-drift') r = await placeByContextDrift(rule, ctx);
+    if (rule.type === 'aligned-context') r = await placeByAlignedContext(rule, ctx);
     if (rule.type === 'reduced-context') r = await placeByReducedContext(rule, ctx);
     if (r && 'placement' in r) return r;
     // a more specific rule that saw the difference and judged it a guess is not overruled by a looser one
-    if (r && 'refusal' in r) return r;
+    // (except by a MAY_OVERRULE type); the first refusal is the one reported
+    if (r && 'refusal' in r) {
+      if (!OVERRULABLE.has(r.refusal.check)) return refused ?? r;
+      refused ??= r;
+    }
   }
-  return null;
+  return refused;
 }
 
 /** Apply every rewrite rule whose precondition holds, in order; each may adapt the added lines. */

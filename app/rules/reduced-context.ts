@@ -13,6 +13,7 @@ import { normalizeWs } from '../apply/text.ts';
 import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
 import type { ReducedContextRule } from './schema.ts';
+import { isLabel } from './aligned-context.ts';
 
 /** a line that anchors by itself: some identifier and more than punctuation */
 function substantial(line: string): boolean {
@@ -52,11 +53,13 @@ export async function placeByReducedContext(rule: ReducedContextRule, ctx: HunkC
     if (anchor.filter((l) => substantial(l.text)).length < minSubstantialAnchorLines) continue;
     const starts = findWindows(norm, anchor.map((l) => normalizeWs(l.text)), (a, b) => a === b);
     if (!starts.length) continue;
-    // unique in the file, and not placed in a function other than the one upstream's section names
-    if (starts.length > 1) {
+    // unique in the file, or unique among the places in the function (or macro block) upstream's section names;
+    // never placed in a function other than that one
+    const fitting = starts.length > 1 ? starts.filter((s) => sectionFits(ctx.hunk.section, lines, s) === true) : starts;
+    if (fitting.length !== 1) {
       return { refusal: { check: 'ambiguous-anchor', reason: `the hunk's context without its outer lines matches ${starts.length} places`, file: ctx.path, hunk: ctx.hunkNo } };
     }
-    const start = starts[0];
+    const start = fitting[0];
     if (rule.precondition.sameSection && sectionFits(ctx.hunk.section, lines, start) === false) return null;
     // the unmatched lines must not mention what the change uses and the target lacks around the place (upstream's
     // `attrs` in a dropped line where the target passes `0`): that difference is the change's business
@@ -64,6 +67,8 @@ export async function placeByReducedContext(rule: ReducedContextRule, ctx: HunkC
     const near = new Set(codeLines(lines.slice(Math.max(0, start - d.before - NEAR), end + d.after + NEAR)).flatMap(identifiersOf));
     const used = new Set(codeLines(core.filter((l) => l.op === '+').map((l) => l.text)).flatMap(identifiersOf));
     const droppedCode = codeLines([...lead.slice(0, d.before), ...trail.slice(trail.length - d.after)].map((l) => l.text));
+    // a dropped goto label is where control flow enters: upstream's code around it is not the target's
+    if (droppedCode.some(isLabel)) return null;
     if (droppedCode.flatMap(identifiersOf).some((id) => used.has(id) && !near.has(id))) return null;
     let t = start;
     const placed: HunkLine[] = kept.map((l) => (l.op === '+' ? { ...l } : { op: l.op, text: lines[t++] }));

@@ -98,6 +98,28 @@ export const contextDriftRule = z.object({
   transform: z.object({ dropDifferingContext: z.literal(true) }),
 });
 
+export const alignedContextRule = z.object({
+  ...base,
+  type: z.literal('aligned-context'),
+  precondition: z.object({
+    /** share of the pre-image lines (context + removed) that must have their counterpart on the target */
+    minMatchedShare: z.number().min(0).max(1).default(0.5),
+    /** matched lines with an identifier and more than punctuation */
+    minSubstantialMatched: z.number().int().min(1).default(3),
+    /** target lines upstream lacks that may sit between two matched lines */
+    maxExtraTargetLines: z.number().int().min(0).default(3),
+    /** target lines beyond the pre-image's length searched on each side of a candidate place */
+    slack: z.number().int().min(0).default(4),
+    /** a place aligning within this score of the best one makes the choice a guess (unless the @@ section decides) */
+    ambiguityMargin: z.number().min(0).default(0.5),
+    /** drift right next to a change must be data (file scope, local declarations, comments), never a statement */
+    onlyDataDriftNextToChange: z.boolean().default(true),
+    /** refuse a place whose enclosing function is not the one the hunk's @@ section names */
+    sameSection: z.boolean().default(true),
+  }),
+  transform: z.object({ dropDriftedContext: z.literal(true) }),
+});
+
 export const reducedContextRule = z.object({
   ...base,
   type: z.literal('reduced-context'),
@@ -126,7 +148,7 @@ export const reindentRule = z.object({
   transform: z.object({ applyTo: z.literal('added-lines') }),
 });
 
-export const ruleSchema = z.discriminatedUnion('type', [contextSubstitutionRule, contextDriftRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule, reindentRule]);
+export const ruleSchema = z.discriminatedUnion('type', [contextSubstitutionRule, contextDriftRule, alignedContextRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule, reindentRule]);
 
 /** A yml file holds one rule, or `rules:` with several. */
 export const ruleFileSchema = z.union([ruleSchema, z.object({ rules: z.array(ruleSchema).min(1) })]);
@@ -138,5 +160,6 @@ export type SymbolHistoryRule = z.infer<typeof symbolHistoryRule>;
 export type FileMovedRule = z.infer<typeof fileMovedRule>;
 export type ContextDriftRule = z.infer<typeof contextDriftRule>;
 export type ReducedContextRule = z.infer<typeof reducedContextRule>;
+export type AlignedContextRule = z.infer<typeof alignedContextRule>;
 export type AbsentCodeRule = z.infer<typeof absentCodeRule>;
 export type ReindentRule = z.infer<typeof reindentRule>;
