@@ -114,7 +114,7 @@ async function portFile(fp: FilePatch, pc: PortContext): Promise<FileResult> {
   const placements: Placement[] = [];
   const contexts = new Map<Placement, HunkContext>();
   for (const [i, hunk] of fp.hunks.entries()) {
-    const ctx: HunkContext = { tree, upstreamPath, path: targetPath, text, hunk, hunkNo: i + 1 };
+    const ctx: HunkContext = { tree, upstreamPath, path: targetPath, text, hunk, hunkNo: i + 1, upstreamTree: pc.upstreamTree };
     let p = await placeHunk(ctx, norm, rules);
     p = await rewriteByRules(rules, p, ctx);
     placements.push(p);

@@ -51,6 +51,8 @@ export interface HunkContext {
   hunk: Hunk;
   /** 1-based, within the file */
   hunkNo: number;
+  /** upstream's tree before the change, when known (rules that compare upstream's file with the target's) */
+  upstreamTree?: TreeView;
 }
 
 export class RefusedError extends Error {

@@ -21,6 +21,7 @@ import { rewriteBySymbolHistory } from './symbol-history.ts';
 import { rewriteByReindent } from './reindent.ts';
 import { retargetMovedFile } from './file-moved.ts';
 import { refuseAbsentCode } from './absent-code.ts';
+import { placeByRenamedContext, rewriteByAlignedRename } from './aligned-rename.ts';
 
 export type PlaceOutcome = { placement: Placement } | { refusal: Refusal } | null;
 
@@ -42,6 +43,8 @@ const HANDLERS: { [T in RuleType]: { phase: 'place' | 'rewrite' | 'retarget' | '
   reindent: { phase: 'rewrite' },
   'file-moved': { phase: 'retarget' },
   'absent-code': { phase: 'refuse' },
+  'aligned-rename': { phase: 'rewrite' },
+  'renamed-context': { phase: 'place' },
 };
 
 export function phaseOf(rule: Rule): string {
@@ -52,7 +55,7 @@ export function phaseOf(rule: Rule): string {
  * Among placement rules, the more specific type is tried first: a substitution explains a difference, dropping at
  * most two outer context lines keeps most of the anchor, dropping a whole side keeps the least.
  */
-const PLACE_ORDER: RuleType[] = ['context-substitution', 'reduced-context', 'aligned-context', 'context-drift'];
+const PLACE_ORDER: RuleType[] = ['renamed-context', 'context-substitution', 'reduced-context', 'aligned-context', 'context-drift'];
 
 /**
  * Rule types that prove, line by line, that the differing context plays no part in the change (and check the
@@ -73,6 +76,7 @@ export async function placeByRules(rules: Rule[], ctx: HunkContext): Promise<Pla
     if (rule.type === 'context-drift') r = await placeByContextDrift(rule, ctx);
     if (rule.type === 'aligned-context') r = await placeByAlignedContext(rule, ctx);
     if (rule.type === 'reduced-context') r = await placeByReducedContext(rule, ctx);
+    if (rule.type === 'renamed-context') r = await placeByRenamedContext(rule, ctx);
     if (r && 'placement' in r) return r;
     // a more specific rule that saw the difference and judged it a guess is not overruled by a looser one
     // (except by a MAY_OVERRULE type); the first refusal is the one reported
@@ -90,6 +94,7 @@ export async function rewriteByRules(rules: Rule[], p: Placement, ctx: HunkConte
   for (const rule of rules) {
     if (rule.type === 'symbol-history') cur = (await rewriteBySymbolHistory(rule, cur, ctx)) ?? cur;
     if (rule.type === 'reindent') cur = rewriteByReindent(rule, cur, ctx) ?? cur;
+    if (rule.type === 'aligned-rename') cur = (await rewriteByAlignedRename(rule, cur, ctx)) ?? cur;
   }
   return cur;
 }

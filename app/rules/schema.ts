@@ -148,7 +148,31 @@ export const reindentRule = z.object({
   transform: z.object({ applyTo: z.literal('added-lines') }),
 });
 
-export const ruleSchema = z.discriminatedUnion('type', [contextSubstitutionRule, contextDriftRule, alignedContextRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule, reindentRule]);
+export const alignedRenameRule = z.object({
+  ...base,
+  type: z.literal('aligned-rename'),
+  precondition: z.object({
+    /** the added lines use a name neither the target file nor any header of the target has */
+    targetLacksName: z.literal(true),
+    /** aligned lines of upstream's file (before the change) and the target's that must show the same rename */
+    minEvidence: z.number().int().min(1).default(2),
+  }),
+  transform: z.object({ applyTo: z.literal('added-lines') }),
+});
+
+export const renamedContextRule = z.object({
+  ...base,
+  type: z.literal('renamed-context'),
+  precondition: z.object({
+    /** aligned lines of upstream's file and the target's that must show each rename the context differs by */
+    minEvidence: z.number().int().min(1).default(2),
+    /** substantial context/removed lines that must match without any rename */
+    minUnchangedLines: z.number().int().min(0).default(1),
+  }),
+  transform: z.object({ applyTo: z.literal('added-lines') }),
+});
+
+export const ruleSchema = z.discriminatedUnion('type', [contextSubstitutionRule, contextDriftRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule, reindentRule, alignedRenameRule, renamedContextRule, alignedContextRule]);
 
 /** A yml file holds one rule, or `rules:` with several. */
 export const ruleFileSchema = z.union([ruleSchema, z.object({ rules: z.array(ruleSchema).min(1) })]);
@@ -163,3 +187,5 @@ export type ReducedContextRule = z.infer<typeof reducedContextRule>;
 export type AlignedContextRule = z.infer<typeof alignedContextRule>;
 export type AbsentCodeRule = z.infer<typeof absentCodeRule>;
 export type ReindentRule = z.infer<typeof reindentRule>;
+export type AlignedRenameRule = z.infer<typeof alignedRenameRule>;
+export type RenamedContextRule = z.infer<typeof renamedContextRule>;
