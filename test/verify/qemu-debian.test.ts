@@ -54,7 +54,9 @@ describe('error-path runs in QEMU (Debian 6.12, NVMe behind intel-iommu)', () =>
     });
     expect(r.verdict.verdict).toBe('FAIL');
     expect(r.verdict.splats.length).toBeGreaterThan(0);
-    expect(r.verdict.splats.some((s) => /WARNING: |DMA PTE for vPFN|DMAR: /.test(s))).toBe(true);
+    // the forgotten cleanup shows as an IOMMU fault or warning, or (when a stale mapping is hit early) as an oops or
+    // panic: any of them is the control failing for the right reason, quoted
+    expect(r.verdict.splats.some((s) => /WARNING: |DMA PTE for vPFN|DMAR: |BUG: |Oops|general protection fault|Kernel panic/.test(s))).toBe(true);
     expect(r.verdict.scenarios[0].noop).toBeGreaterThan(0);
     expect(r.verdict.injected).toBeGreaterThan(0);
   }, 240_000);
