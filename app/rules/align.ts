@@ -203,23 +203,40 @@ function longestIncreasing(pairs: [number, number][]): [number, number][] {
   return out.reverse();
 }
 
-/** Token diff of one aligned line pair: single identifiers replaced by single identifiers are renames. */
-function pairTokens(up: string[], tgt: string[], tgtLine: number, record: (f: string, t: string, l: number) => void, kept: Set<string>): void {
+/** The token diff of two lines as runs: tokens both have, and each group of changed tokens (removed, added). */
+export type TokenRun = { kept: string[] } | { removed: string[]; added: string[] };
+export function tokenRuns(up: string[], tgt: string[]): TokenRun[] {
   const d = diffArrays(up, tgt);
+  const out: TokenRun[] = [];
   for (let c = 0; c < d.length; c++) {
-    const ch = d[c];
-    if (!ch.added && !ch.removed) {
-      for (const t of ch.value) if (isIdentifier(t)) kept.add(t);
+    if (!d[c].added && !d[c].removed) {
+      out.push({ kept: d[c].value });
       continue;
     }
-    const rem: string[] = [];
-    const add: string[] = [];
-    while (c < d.length && (d[c].added || d[c].removed)) {
-      (d[c].removed ? rem : add).push(...d[c].value);
-      c++;
-    }
+    const removed: string[] = [];
+    const added: string[] = [];
+    for (; c < d.length && (d[c].added || d[c].removed); c++) (d[c].removed ? removed : added).push(...d[c].value);
     c--;
-    if (rem.length === 1 && add.length === 1 && isIdentifier(rem[0]) && isIdentifier(add[0])) record(rem[0], add[0], tgtLine);
+    out.push({ removed, added });
+  }
+  return out;
+}
+
+/** A change group that is one identifier spelled another way: a rename candidate. */
+export function singleRename(run: { removed: string[]; added: string[] }): [string, string] | null {
+  const { removed, added } = run;
+  return removed.length === 1 && added.length === 1 && isIdentifier(removed[0]) && isIdentifier(added[0]) ? [removed[0], added[0]] : null;
+}
+
+/** Token diff of one aligned line pair: single identifiers replaced by single identifiers are renames. */
+function pairTokens(up: string[], tgt: string[], tgtLine: number, record: (f: string, t: string, l: number) => void, kept: Set<string>): void {
+  for (const run of tokenRuns(up, tgt)) {
+    if ('kept' in run) {
+      for (const t of run.kept) if (isIdentifier(t)) kept.add(t);
+      continue;
+    }
+    const pair = singleRename(run);
+    if (pair) record(pair[0], pair[1], tgtLine);
   }
 }
 

@@ -10,7 +10,6 @@
  * Evidence: at least `minEvidence` aligned lines, and no counter-example (see renameOf). Anything less is a refusal
  * or no opinion; the engine never guesses a rename.
  */
-import { diffArrays } from 'diff';
 import { preImage } from '../core/patch.ts';
 import type { TreeView } from '../core/tree.ts';
 import type { HunkContext, Placement } from '../apply/types.ts';
@@ -18,7 +17,7 @@ import { codeLines, declaredNames, identifiersOf } from '../apply/c-syntax.ts';
 import { chooseNearest, findWindows, linesAt } from '../apply/locate.ts';
 import { isIdentifier, normalizeWs, replaceToken, splitText, tokenize } from '../apply/text.ts';
 import { headersHaveWord } from '../apply/tree-dir.ts';
-import { alignFiles, renameOf, type Alignment, type RenameEvidence, type RenameVerdict } from './align.ts';
+import { alignFiles, renameOf, singleRename, tokenRuns, type Alignment, type RenameEvidence, type RenameVerdict } from './align.ts';
 import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
 import type { RenamedContextRule, AlignedRenameRule } from './schema.ts';
@@ -108,19 +107,12 @@ function upstreamStart(up: string[], pre: string[], ctx: HunkContext): number | 
 /** Identifier pairs (upstream, target) a line pair differs by, or null when it differs by anything else. */
 function renamePairs(upLine: string, tgtLine: string): [string, string][] | null {
   if (normalizeWs(upLine) === normalizeWs(tgtLine)) return [];
-  const d = diffArrays(tokenize(upLine), tokenize(tgtLine));
   const out: [string, string][] = [];
-  for (let c = 0; c < d.length; c++) {
-    if (!d[c].added && !d[c].removed) continue;
-    const rem: string[] = [];
-    const add: string[] = [];
-    while (c < d.length && (d[c].added || d[c].removed)) {
-      (d[c].removed ? rem : add).push(...d[c].value);
-      c++;
-    }
-    c--;
-    if (rem.length !== 1 || add.length !== 1 || !isIdentifier(rem[0]) || !isIdentifier(add[0])) return null;
-    out.push([rem[0], add[0]]);
+  for (const run of tokenRuns(tokenize(upLine), tokenize(tgtLine))) {
+    if ('kept' in run) continue;
+    const pair = singleRename(run);
+    if (!pair) return null;
+    out.push(pair);
   }
   return out;
 }

@@ -6,19 +6,11 @@
  * the target. These tests pin both sides: the same hunk is accepted where the target matches upstream and refused,
  * naming the check, where it does not.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portPatch } from '../../app/apply/engine.ts';
-import { edit, makeTree, upstream, type Fixture } from './fixture.ts';
+import { edit, upstream, treesPerTest } from './fixture.ts';
 
-const made: Fixture[] = [];
-afterEach(() => {
-  while (made.length) made.pop()!.cleanup();
-});
-function tree(files: Record<string, string>) {
-  const fx = makeTree(files);
-  made.push(fx);
-  return fx.tree;
-}
+const tree = treesPerTest();
 
 /** Two driver shapes, so no identifier of one fixture decides the outcome. */
 const SHAPES = [

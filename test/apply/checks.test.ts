@@ -1,19 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portPatch } from '../../app/apply/engine.ts';
-import { CORE_C, WIDGET_H, edit, makeTree, upstream, type Fixture } from './fixture.ts';
+import { CORE_C, WIDGET_H, edit, upstream, treesPerTest } from './fixture.ts';
 
 const CORE = 'drivers/widget/core.c';
 const HDR = 'include/linux/widget.h';
-let fx: Fixture | null = null;
-afterEach(() => {
-  fx?.cleanup();
-  fx = null;
-});
-function tree(files: Record<string, string>) {
-  fx?.cleanup();
-  fx = makeTree({ [HDR]: WIDGET_H, ...files });
-  return fx.tree;
-}
+const tree = treesPerTest({ [HDR]: WIDGET_H });
 /** upstream adds `lines` at the end of widget_teardown */
 function addToTeardown(lines: string) {
   return upstream(CORE, CORE_C, edit(CORE_C, '\twd->count = 0;\n}', `\twd->count = 0;\n${lines}}`));
@@ -29,9 +20,8 @@ describe('safety checks', () => {
     expect(r.refusal).toMatchObject({ check: 'unknown-identifier', file: CORE, hunk: 1 });
     expect(r.refusal?.reason).toContain('widget_frobnicate');
     // a mention in a header COMMENT is not a declaration (word index skips comments)
-    fx!.cleanup();
-    fx = makeTree({ [HDR]: WIDGET_H + '/* widget_frobnicate() is planned */\n', [CORE]: CORE_C }, { wordIndex: true });
-    expect((await portPatch(addToTeardown('\twidget_frobnicate(wd);\n'), fx.tree)).refusal?.check).toBe('unknown-identifier');
+    const commented = tree({ [HDR]: WIDGET_H + '/* widget_frobnicate() is planned */\n', [CORE]: CORE_C }, { wordIndex: true });
+    expect((await portPatch(addToTeardown('\twidget_frobnicate(wd);\n'), commented)).refusal?.check).toBe('unknown-identifier');
   });
 
   it('unknown-identifier: names declared by the patch itself, in any file, are known', async () => {
@@ -50,7 +40,6 @@ describe('safety checks', () => {
   it('missing-header: an added include the tree does not have', async () => {
     const patch = upstream(CORE, CORE_C, edit(CORE_C, '#include <linux/widget.h>\n', '#include <linux/widget.h>\n#include <linux/gizmo.h>\n'));
     expect((await portPatch(patch, tree({ [CORE]: CORE_C }))).refusal?.check).toBe('missing-header');
-    fx!.cleanup();
     expect((await portPatch(patch, tree({ [CORE]: CORE_C, 'include/linux/gizmo.h': '#pragma once\n' }))).outcome).toBe('clean');
   });
 
@@ -58,7 +47,6 @@ describe('safety checks', () => {
     const r = await portPatch(addToSetup('\tpr_debug("mapped %llu bytes\\n", count);\n'), tree({ [CORE]: CORE_C, 'include/linux/printk.h': '#define pr_debug(fmt, ...) 0\n' }));
     expect(r.refusal?.check).toBe('format-type');
     expect(r.refusal?.reason).toContain('unsigned int');
-    fx!.cleanup();
     const ok = await portPatch(addToSetup('\tpr_debug("mapped %u bytes\\n", count);\n'), tree({ [CORE]: CORE_C, 'include/linux/printk.h': '#define pr_debug(fmt, ...) 0\n' }));
     expect(ok.outcome).toBe('clean');
   });
@@ -68,7 +56,6 @@ describe('safety checks', () => {
     const r = await portPatch(addToTeardown('\twd->flags = 0;\n'), tree({ [CORE]: CORE_C, [gizmo]: 'struct gizmo { unsigned int flags; };\n' }));
     expect(r.refusal?.check).toBe('struct-member');
     expect(r.refusal?.reason).toContain('struct widget_dev');
-    fx!.cleanup();
     const ok = await portPatch(addToTeardown('\twd->state = 0;\n'), tree({ [CORE]: CORE_C }));
     expect(ok.outcome).toBe('clean');
   });
@@ -77,7 +64,6 @@ describe('safety checks', () => {
     const r = await portPatch(addToTeardown('\terr = widget_reset(wd);\n'), tree({ [CORE]: CORE_C }));
     expect(r.refusal?.check).toBe('undeclared-local');
     expect(r.refusal?.reason).toContain('`err`');
-    fx!.cleanup();
     // declared by a sibling hunk of the same function: fine
     const before = CORE_C;
     const after = edit(edit(CORE_C, 'static void widget_teardown(struct widget_dev *wd)\n{\n', 'static void widget_teardown(struct widget_dev *wd)\n{\n\tint err;\n\n'), '\twd->count = 0;\n}', '\twd->count = 0;\n\terr = widget_reset(wd);\n\tWARN_ON(err);\n}');
@@ -91,7 +77,6 @@ describe('safety checks', () => {
     const arch = { 'arch/Kconfig': 'config OF\n\tbool\n\nconfig HAS_IOMEM\n\tbool\n' };
     const bad = upstream(kc, base, edit(base, '\tdepends on OF\n', '\tdepends on OF\n\tdepends on GIZMO_BUS\n'));
     expect((await portPatch(bad, tree({ [kc]: base, ...arch }))).refusal?.check).toBe('kconfig-symbol');
-    fx!.cleanup();
     const good = upstream(kc, base, edit(base, '\tdepends on OF\n', '\tdepends on OF\n\tdepends on HAS_IOMEM\n'));
     expect((await portPatch(good, tree({ [kc]: base, ...arch }))).outcome).toBe('clean');
   });

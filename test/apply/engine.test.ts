@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portPatch } from '../../app/apply/engine.ts';
-import { CORE_C, WIDGET_H, edit, makeTree, upstream, type Fixture } from './fixture.ts';
+import { CORE_C, WIDGET_H, edit, upstream, treesPerTest } from './fixture.ts';
 
 const CORE = 'drivers/widget/core.c';
 const HDR = 'include/linux/widget.h';
-let fx: Fixture | null = null;
-afterEach(() => {
-  fx?.cleanup();
-  fx = null;
-});
-
-function tree(files: Record<string, string>) {
-  fx?.cleanup();
-  fx = makeTree({ [HDR]: WIDGET_H, ...files });
-  return fx.tree;
-}
+const tree = treesPerTest({ [HDR]: WIDGET_H });
 
 /** upstream adds a reset call at the end of widget_teardown */
 const RESET_BEFORE = CORE_C;

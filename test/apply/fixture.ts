@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
+import { afterEach } from 'vitest';
 import { parseUnifiedDiff } from '../../app/apply/parse.ts';
 import { DirTree } from '../../app/apply/tree-dir.ts';
 import type { FilePatch } from '../../app/core/patch.ts';
@@ -59,6 +60,22 @@ export interface Fixture {
   dir: string;
   tree: DirTree;
   cleanup(): void;
+}
+
+/**
+ * A tree maker for one test file: each call writes a fresh tree (`base` files first, then `files`), and every tree
+ * is removed after the test that made it. Call it once at module level.
+ */
+export function treesPerTest(base: Record<string, string> = {}): (files: Record<string, string>, opts?: { wordIndex?: boolean }) => DirTree {
+  const made: Fixture[] = [];
+  afterEach(() => {
+    while (made.length) made.pop()!.cleanup();
+  });
+  return (files, opts = {}) => {
+    const fx = makeTree({ ...base, ...files }, opts);
+    made.push(fx);
+    return fx.tree;
+  };
 }
 
 export function makeTree(files: Record<string, string>, opts: { wordIndex?: boolean } = {}): Fixture {

@@ -1,19 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portPatch } from '../../app/apply/engine.ts';
-import { WIDGET_H, edit, makeTree, upstream, type Fixture } from './fixture.ts';
+import { WIDGET_H, edit, upstream, treesPerTest } from './fixture.ts';
 
 const FILE = 'drivers/gadget/queue.c';
 const HDR = 'include/linux/widget.h';
-let fx: Fixture | null = null;
-afterEach(() => {
-  fx?.cleanup();
-  fx = null;
-});
-function tree(files: Record<string, string>) {
-  fx?.cleanup();
-  fx = makeTree({ [HDR]: WIDGET_H, ...files });
-  return fx.tree;
-}
+const tree = treesPerTest({ [HDR]: WIDGET_H });
 
 /** a function that takes a lock and leaves through `goto out_unlock` on every error */
 const GOTO_STYLE = `// SPDX-License-Identifier: GPL-2.0
@@ -74,13 +65,8 @@ describe('lock-balance', () => {
 
   it('with upstream\'s tree: the same hunk leaves upstream\'s function unbalanced too, so another hunk of the change restores it', async () => {
     const after = GOTO_STYLE.replace('out_unlock:\n\tmutex_unlock(&q->lock);\n\treturn ret;', 'out_unlock:\n\treturn ret;');
-    const up = makeTree({ [HDR]: WIDGET_H, [FILE]: GOTO_STYLE });
-    try {
-      const r = await portPatch(upstream(FILE, GOTO_STYLE, after), tree({ [FILE]: GOTO_STYLE }), { strictIdentifiers: false, upstreamTree: up.tree });
-      expect(r.outcome).toBe('clean');
-    } finally {
-      up.cleanup();
-    }
+    const r = await portPatch(upstream(FILE, GOTO_STYLE, after), tree({ [FILE]: GOTO_STYLE }), { strictIdentifiers: false, upstreamTree: tree({ [FILE]: GOTO_STYLE }) });
+    expect(r.outcome).toBe('clean');
   });
 
   it('accepts a hunk that converts both sides to a scoped guard', async () => {

@@ -2,21 +2,13 @@
  * removed-declaration-in-use: upstream drops a local's declaration because its function stopped using it; a target
  * whose function still uses the local must not get the removal.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portPatch } from '../../app/apply/engine.ts';
-import { WIDGET_H, edit, makeTree, upstream, type Fixture } from './fixture.ts';
+import { WIDGET_H, edit, upstream, treesPerTest } from './fixture.ts';
 
 const FILE = 'drivers/widget/queue.c';
 const HDR = 'include/linux/widget.h';
-const made: Fixture[] = [];
-afterEach(() => {
-  while (made.length) made.pop()!.cleanup();
-});
-function tree(files: Record<string, string>) {
-  const fx = makeTree({ [HDR]: WIDGET_H, ...files });
-  made.push(fx);
-  return fx.tree;
-}
+const tree = treesPerTest({ [HDR]: WIDGET_H });
 
 /** a queue function with a scratch local `name`, used (or not) after the declarations */
 function queueFn(name: string, use: boolean, extra = ''): string {

@@ -4,21 +4,13 @@
  * the change itself. Plus the checks that need no upstream: call-arity, duplicate-definition, and undeclared-local
  * for a bare call argument.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portPatch } from '../../app/apply/engine.ts';
-import { CORE_C, WIDGET_H, edit, makeTree, upstream, type Fixture } from './fixture.ts';
+import { CORE_C, WIDGET_H, edit, upstream, treesPerTest } from './fixture.ts';
 
 const CORE = 'drivers/widget/core.c';
 const HDR = 'include/linux/widget.h';
-const made: Fixture[] = [];
-afterEach(() => {
-  while (made.length) made.pop()!.cleanup();
-});
-function tree(files: Record<string, string>) {
-  const fx = makeTree({ [HDR]: WIDGET_H, ...files });
-  made.push(fx);
-  return fx.tree;
-}
+const tree = treesPerTest({ [HDR]: WIDGET_H });
 /** upstream adds `lines` at the end of widget_teardown of `base` */
 function addToTeardown(lines: string, base = CORE_C) {
   return upstream(CORE, base, edit(base, '\twd->count = 0;\n}', `\twd->count = 0;\n${lines}}`));

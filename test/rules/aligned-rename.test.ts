@@ -3,25 +3,16 @@
  * target's. Fixtures are small driver-shaped files written for these tests: a helper that upstream calls by a newer
  * name than the target, at several places of the same file.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portPatch } from '../../app/apply/engine.ts';
 import { alignFiles, renameOf } from '../../app/rules/align.ts';
 import { loadDefaultRules } from '../../app/rules/load.ts';
-import { edit, makeTree, upstream, type Fixture } from '../apply/fixture.ts';
+import { edit, upstream, treesPerTest } from '../apply/fixture.ts';
 
 const FILE = 'drivers/gadget/port.c';
 const HDR = 'include/linux/gadget.h';
 
-let fixtures: Fixture[] = [];
-afterEach(() => {
-  for (const f of fixtures) f.cleanup();
-  fixtures = [];
-});
-function tree(files: Record<string, string>) {
-  const f = makeTree(files);
-  fixtures.push(f);
-  return f.tree;
-}
+const tree = treesPerTest();
 
 function header(put: string, extra = ''): string {
   return `/* SPDX-License-Identifier: GPL-2.0 */

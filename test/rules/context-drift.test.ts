@@ -3,20 +3,11 @@
  * repeated context told apart by the macro block the @@ section names (reduced-context). Every placement test has
  * a twin where the drift matters to the change and the engine must refuse.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portPatch } from '../../app/apply/engine.ts';
-import { edit, makeTree, upstream, type Fixture } from '../apply/fixture.ts';
+import { edit, upstream, treesPerTest } from '../apply/fixture.ts';
 
-let fx: Fixture | null = null;
-afterEach(() => {
-  fx?.cleanup();
-  fx = null;
-});
-function tree(files: Record<string, string>) {
-  fx?.cleanup();
-  fx = makeTree(files);
-  return fx.tree;
-}
+const tree = treesPerTest();
 
 const QUIRKS = 'drivers/gizmo/quirks.c';
 

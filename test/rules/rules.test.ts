@@ -1,23 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portPatch } from '../../app/apply/engine.ts';
 import { StablebotError } from '../../app/core/errors.ts';
 import { loadDefaultRules, loadRulesFrom, parseRuleFile } from '../../app/rules/load.ts';
 import { renderNote } from '../../app/rules/note.ts';
-import { CORE_C, WIDGET_H, edit, makeTree, upstream, type Fixture } from '../apply/fixture.ts';
+import { CORE_C, WIDGET_H, edit, upstream, treesPerTest } from '../apply/fixture.ts';
 import { DEFAULT_RULES_DIR } from '../../app/rules/load.ts';
 
 const CORE = 'drivers/widget/core.c';
 const HDR = 'include/linux/widget.h';
-let fx: Fixture | null = null;
-afterEach(() => {
-  fx?.cleanup();
-  fx = null;
-});
-function tree(files: Record<string, string>) {
-  fx?.cleanup();
-  fx = makeTree({ [HDR]: WIDGET_H, ...files });
-  return fx.tree;
-}
+const tree = treesPerTest({ [HDR]: WIDGET_H });
 
 /** upstream: widget_setup passes `name` to widget_map and, after the fix, also to widget_sync */
 function syncFix(name: string) {
@@ -105,9 +96,7 @@ describe('symbol history', () => {
 
   it('refuses when the tree has neither name', async () => {
     const hdr = WIDGET_H.replace(/#define from_timer.*\n/, '');
-    fx?.cleanup();
-    fx = makeTree({ [HDR]: hdr, [CORE]: CORE_C, 'include/linux/timer.h': timerH('') });
-    const r = await portPatch(timerFix(), fx.tree);
+    const r = await portPatch(timerFix(), tree({ [HDR]: hdr, [CORE]: CORE_C, 'include/linux/timer.h': timerH('') }));
     expect(r.outcome).toBe('refused');
     expect(r.refusal?.check).toBe('unknown-identifier');
   });
