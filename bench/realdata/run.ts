@@ -230,6 +230,27 @@ function printTable(rows: Row[], tools: string[]) {
   const all = rows.filter((r) => r.tool === 'stablebot');
   const p90 = all.map((r) => r.ms).sort((a, b) => a - b)[Math.floor(all.length * 0.9)] ?? 0;
   console.log(`stablebot p90 ms per case: ${p90.toFixed(1)}`);
+  printTargets(rows);
+}
+
+/** The issue's targets for the headline row, each with the measured figure and whether it is met. */
+function printTargets(rows: Row[]) {
+  const share = (kind: Kind | 'all', score: Score) => {
+    const rs = rows.filter((r) => r.tool === 'stablebot' && (kind === 'all' || r.kind === kind));
+    return rs.length ? (100 * rs.filter((r) => r.score === score).length) / rs.length : NaN;
+  };
+  const ms = rows.filter((r) => r.tool === 'stablebot').map((r) => r.ms).sort((a, b) => a - b);
+  const median = ms.length ? ms[Math.floor(ms.length / 2)] : NaN;
+  const targets: [string, number, (v: number) => boolean][] = [
+    ['identical correct >= 99.5%', share('identical', 'correct'), (v) => v >= 99.5],
+    ['negative refused >= 99%', share('negative', 'correct'), (v) => v >= 99],
+    ['adapted correct >= 20%', share('adapted', 'correct'), (v) => v >= 20],
+    ['adapted wrong <= 15%', share('adapted', 'wrong'), (v) => v <= 15],
+    ['overall wrong <= 4%', share('all', 'wrong'), (v) => v <= 4],
+    ['median time < 300 ms', median, (v) => v < 300],
+  ];
+  console.log('\ntargets (stablebot, with upstream tree):');
+  for (const [name, v, ok] of targets) if (!Number.isNaN(v)) console.log(`  ${ok(v) ? 'met    ' : 'MISSED '} ${name}: ${v.toFixed(1)}`);
 }
 
 function printDetails(rows: Row[]) {
