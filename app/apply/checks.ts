@@ -87,7 +87,9 @@ export async function checkPlacement(p: Placement, ctx: CheckContext): Promise<R
     (/\.[ch]$/.test(p.path) ? duplicateDefinition(p, ctx, where) : null) ??
     formatType(p, scope, ctx, where) ??
     (await structMember(p, code, scope, ctx, where)) ??
-    (/\.[ch]$/.test(p.path) ? removedDeclarationInUse(p.lines, ctx.newLines, ctx.newStart, where, upstreamSide(ctx)) : null) ??
+    // "a hunk not in view removes the other uses" is trusted only for a hunk placed on upstream's own context (see
+    // duplicateDefinition): after a rule loosened the context, the target's function is shown to differ there
+    (/\.[ch]$/.test(p.path) ? removedDeclarationInUse(p.lines, ctx.newLines, ctx.newStart, where, p.method === 'rules' ? undefined : upstreamSide(ctx)) : null) ??
     (/\.[ch]$/.test(p.path) ? returnSkipsCleanup(ctx.newLines, p.lines.filter((l) => l.op !== '-'), ctx.newStart, where) : null) ??
     (/\.[ch]$/.test(p.path) ? lockBalance(ctx.text.lines, ctx.newLines, p.lines, p.start, ctx.newStart, where, upstreamSide(ctx)) : null)
   );
@@ -662,8 +664,10 @@ function duplicateDefinition(p: Placement, ctx: CheckContext, where: Where): Ref
   const after = definedFunctionCounts(ctx.newLines);
   for (const name of mine) {
     if ((after.get(name) ?? 0) < 2) continue;
-    // upstream's file defined it before the change too: the change renames or removes that one elsewhere
-    if (ctx.upstream?.lines && definedFunctions(ctx.upstream.lines).has(name)) continue;
+    // upstream's file defined it before the change too: the change renames or removes that one elsewhere. Only a
+    // hunk placed on upstream's own context earns that trust: a rule that loosened the context (reduced-context,
+    // aligned-context...) has shown the target differs right there, so the unseen hunk need not port.
+    if (ctx.upstream?.lines && definedFunctions(ctx.upstream.lines).has(name) && p.method !== 'rules') continue;
     return { check: 'duplicate-definition', reason: `the added lines define \`${name}\`, which ${p.path} on the target already defines`, ...where };
   }
   return null;

@@ -14,7 +14,7 @@ import type { TreeView } from '../core/tree.ts';
 import { placeByRules, refusalByRules, retargetByRules, rewriteByRules } from '../rules/engine.ts';
 import { loadDefaultRules } from '../rules/load.ts';
 import type { Rule } from '../rules/schema.ts';
-import { codeLines, declaredNames } from './c-syntax.ts';
+import { codeLines, declaredNames, sectionFits } from './c-syntax.ts';
 import { checkPlacement, wordsOf, type UpstreamFile } from './checks.ts';
 import { interdiff } from './interdiff.ts';
 import { chooseNearest, chooseUnique, excerpt, findWindows, normalizedLines, statedStart } from './locate.ts';
@@ -188,7 +188,14 @@ async function placeHunk(ctx: HunkContext, norm: string[], rules: Rule[]): Promi
 
   const preN = pre.map(normalizeWs);
   const reloc = chooseUnique(findWindows(norm, preN, (a, b) => a === b), hunk, lines);
-  if (reloc && 'start' in reloc) return placed(reloc.start, 'relocation', withTargetText(hunk, lines, reloc.start));
+  if (reloc && 'start' in reloc) {
+    // whitespace-insensitive relocation is a search: code upstream keeps in one function (its @@ section) found only
+    // in another function of the target is that function's look-alike (inlined, copied), not the place of the change
+    if (sectionFits(hunk.section, lines, reloc.start) === false) {
+      refuse({ check: 'relocated-other-function', reason: `the hunk's context is found only in a function other than the one its section names`, ...where });
+    }
+    return placed(reloc.start, 'relocation', withTargetText(hunk, lines, reloc.start));
+  }
   if (reloc) refuse({ check: 'ambiguous-anchor', reason: `the hunk's context matches ${reloc.ambiguous.length} places (ignoring whitespace)`, ...where });
 
   // before any rule loosens the match: a target that already has the result must not get it twice

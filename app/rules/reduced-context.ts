@@ -7,9 +7,10 @@
  */
 import type { HunkLine } from '../core/patch.ts';
 import type { HunkContext } from '../apply/types.ts';
-import { codeLines, identifiersOf, sectionFits } from '../apply/c-syntax.ts';
+import { C_KEYWORDS, codeLines, identifiersOf, sectionFits } from '../apply/c-syntax.ts';
 import { findWindows, normalizedLines } from '../apply/locate.ts';
-import { normalizeWs } from '../apply/text.ts';
+import { normalizeWs, splitText } from '../apply/text.ts';
+import { headersHaveWord } from '../apply/tree-dir.ts';
 import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
 import type { ReducedContextRule } from './schema.ts';
@@ -70,6 +71,8 @@ export async function placeByReducedContext(rule: ReducedContextRule, ctx: HunkC
     // a dropped goto label is where control flow enters: upstream's code around it is not the target's
     if (droppedCode.some(isLabel)) return null;
     if (droppedCode.flatMap(identifiersOf).some((id) => used.has(id) && !near.has(id))) return null;
+    const missing = await droppedLineMissing(ctx, lead, trail, d, lines, start, end);
+    if (missing) return { refusal: { check: 'dropped-context-missing', reason: missing, file: ctx.path, hunk: ctx.hunkNo } };
     let t = start;
     const placed: HunkLine[] = kept.map((l) => (l.op === '+' ? { ...l } : { op: l.op, text: lines[t++] }));
     return {
@@ -82,6 +85,71 @@ export async function placeByReducedContext(rule: ReducedContextRule, ctx: HunkC
         section: ctx.hunk.section,
       },
     };
+  }
+  return null;
+}
+
+/** non-blank normalized lines */
+function nonBlank(ls: string[]): string[] {
+  return ls.map(normalizeWs).filter((x) => x.length > 0);
+}
+
+/** how many non-blank lines must show the target resuming with upstream's code past the dropped line */
+const RESUME = 2;
+
+/**
+ * A dropped line upstream HAS and the target simply LACKS (the target resumes, on that side, with what upstream has
+ * beyond the dropped line), naming something that exists nowhere on the target (not in the file, not in any
+ * header): upstream's code around the change relies on a feature the target never got - a prerequisite not in view.
+ * A dropped line the target spells differently (a renamed call, another argument) is not this: it has a counterpart.
+ */
+async function droppedLineMissing(
+  ctx: HunkContext,
+  lead: HunkLine[],
+  trail: HunkLine[],
+  d: { before: number; after: number },
+  lines: string[],
+  start: number,
+  end: number,
+): Promise<string | null> {
+  if (!ctx.upstreamTree) return null;
+  const content = await ctx.upstreamTree.read(ctx.upstreamPath);
+  if (content === null) return null;
+  const up = splitText(content).lines;
+  const pre = ctx.hunk.lines.filter((l) => l.op !== '+').map((l) => l.text);
+  const at = ctx.hunk.oldStart - 1;
+  if (at < 0 || pre.some((l, i) => up[at + i] !== l)) return null;
+  const fileWords = new Set(codeLines(lines).flatMap(identifiersOf));
+  const absentFromTarget = async (text: string): Promise<string | null> => {
+    for (const id of new Set(codeLines([text]).flatMap(identifiersOf))) {
+      if (C_KEYWORDS.has(id) || fileWords.has(id)) continue;
+      if (await headersHaveWord(ctx.tree, id)) continue;
+      return id;
+    }
+    return null;
+  };
+  // trailing side: dropped lines, then upstream's lines after the hunk; the target continues after the anchor
+  const droppedTrail = trail.slice(trail.length - d.after).map((l) => l.text);
+  const upAfter = up.slice(at + pre.length, at + pre.length + 8);
+  const tgtAfter = nonBlank(lines.slice(end, end + 8)).slice(0, RESUME);
+  for (let i = 0; i < droppedTrail.length; i++) {
+    if (!normalizeWs(droppedTrail[i])) continue;
+    const rest = nonBlank([...droppedTrail.slice(i + 1), ...upAfter]).slice(0, RESUME);
+    if (rest.length === RESUME && rest.every((x, k) => x === tgtAfter[k])) {
+      const id = await absentFromTarget(droppedTrail[i]);
+      if (id) return `upstream's context line \`${droppedTrail[i].trim()}\` is missing on the target, which lacks \`${id}\` entirely: a prerequisite not in view`;
+    }
+  }
+  const droppedLead = lead.slice(0, d.before).map((l) => l.text);
+  const upBefore = up.slice(Math.max(0, at - 8), at);
+  const tgtBefore = nonBlank(lines.slice(Math.max(0, start - 8), start)).slice(-RESUME);
+  for (let i = 0; i < droppedLead.length; i++) {
+    if (!normalizeWs(droppedLead[i])) continue;
+    const rest = nonBlank([...upBefore, ...droppedLead.slice(0, i)]).slice(-RESUME);
+    if (rest.length === RESUME && rest.every((x, k) => x === tgtBefore[k])) {
+      const id = await absentFromTarget(droppedLead[i]);
+      if (id) return `upstream's context line \`${droppedLead[i].trim()}\` is missing on the target, which lacks \`${id}\` entirely: a prerequisite not in view`;
+    }
   }
   return null;
 }
