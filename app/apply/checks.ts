@@ -5,11 +5,13 @@
  *                       header of the target, and the patch does not declare it
  *   missing-header      an added #include names a header the target tree does not have
  *   format-type         a printf-style specifier does not fit the declared type of its argument
- *   struct-member       the added lines use a member the target's struct definition does not have
+ *   struct-member       the added lines use a member the target's struct definition does not have; each link of a
+ *                       chain `a->b->c` is looked up in the struct the previous link's declared type names
  *   undeclared-local    the added lines use a local variable the enclosing function (after the patch) does not declare
  *   kconfig-symbol      an added Kconfig dependency or CONFIG_ use names a symbol no Kconfig file of the target defines
  *   call-arity          the added lines call a function or macro with a number of arguments other than the one every
- *                       definition, prototype and call of it in the target file agrees on (its signature differs there)
+ *                       definition, prototype and call of it in the target file agrees on (its signature differs there),
+ *                       or, for a name the file never mentions, the one the headers it includes declare (includes.ts)
  *   duplicate-definition the added lines define at file scope a function the target file already defines
  *   return-skips-cleanup, lock-balance  (app/apply/flow-checks.ts) how the added lines leave the function and what
  *                       locks it holds, on the target's own function
@@ -27,6 +29,7 @@ import type { HunkLine } from '../core/patch.ts';
 import type { TreeView } from '../core/tree.ts';
 import { C_KEYWORDS, codeLines, declaredInCode, declaredNames, declaredType, enclosingFunctionStart, functionNameOf, identifiersOf, isDeclaredIn, type DeclaredType } from './c-syntax.ts';
 import { lockBalance, returnSkipsCleanup, type UpstreamSide } from './flow-checks.ts';
+import { headerCode, includedHeaders } from './includes.ts';
 import { excerpt } from './locate.ts';
 import { removedDeclarationInUse } from './removed-decl.ts';
 import { hasWord } from './text.ts';
@@ -304,6 +307,18 @@ function structBody(tree: TreeView, name: string, fileText: string): Promise<str
   return r;
 }
 
+/** Body of `struct name { ... }` in the file itself or a header it includes (see includes.ts), or null. */
+async function structBodyNear(tree: TreeView, path: string, lines: string[], name: string, fileText: string): Promise<string | null> {
+  const own = bodyIn(fileText, name);
+  if (own !== null) return own;
+  for (const h of await includedHeaders(tree, path, lines)) {
+    if (!hasWord(h.raw, name)) continue;
+    const b = bodyIn(h.raw, name);
+    if (b !== null) return b;
+  }
+  return null;
+}
+
 function bodyIn(text: string, name: string): string | null {
   const m = new RegExp(`\\bstruct\\s+${name}\\s*\\{`).exec(text);
   if (!m) return null;
@@ -328,12 +343,14 @@ async function structMember(p: Placement, code: string[], scope: string[], ctx: 
       for (const [k, { op, member }] of links.entries()) {
         if (!t || !t.base.startsWith('struct ')) break;
         if ((op === '->') !== (t.pointer === 1)) break;
-        // the first link keeps the old shortcut: a member name the file mentions anywhere is taken as known
-        if (k === 0 && (ctx.fileWords.has(member) || ctx.patchDeclared.has(member))) break;
         if (ctx.patchDeclared.has(member)) break;
         const sname = t.base.slice(7).trim();
         fileText ??= ctx.text.lines.join('\n');
-        const body = await structBody(ctx.tree, sname, fileText);
+        // a first member the file mentions elsewhere is looked up only where the file gets its declarations (the
+        // file and the headers it includes), not tree-wide: most such links are fine, and a tree-wide search per
+        // member would cost a second each
+        const near = k === 0 && ctx.fileWords.has(member);
+        const body = near ? await structBodyNear(ctx.tree, p.path, ctx.text.lines, sname, fileText) : await structBody(ctx.tree, sname, fileText);
         if (body === null) break;
         if (!hasWord(body, member)) {
           if (ctx.upstream && !(await upstreamStructHas(ctx.upstream, sname, member))) break; // the change adds it
@@ -572,8 +589,14 @@ async function callArity(p: Placement, code: string[], ctx: CheckContext, where:
   const names = new Set([...added.matchAll(/(?<![\w.>])([a-z_][a-z0-9_]*)\s*\(/g)].map((m) => m[1]).filter((n) => !C_KEYWORDS.has(n)));
   if (!names.size) return null;
   const target = codeText(ctx.text.lines);
+  const addedDeclared = declaredNames(p.lines.flatMap((l, i) => (l.op === '+' ? [code[i]] : [])));
   for (const name of names) {
-    if (!hasWord(target, name)) continue;
+    if (!hasWord(target, name)) {
+      if (ctx.patchDeclared.has(name) || addedDeclared.has(name)) continue;
+      const r = await headerCallArity(p, added, name, ctx, where);
+      if (r) return r;
+      continue;
+    }
     const want = agreedArity(arities(added, name), 1);
     if (want === null) continue;
     const have = agreedArity(arities(target, name), 2);
@@ -591,6 +614,53 @@ async function callArity(p: Placement, code: string[], ctx: CheckContext, where:
     return { check: 'call-arity', reason: `the added lines call \`${name}\` with ${want} argument(s); on the target it takes ${have}`, ...where };
   }
   return null;
+}
+
+/**
+ * A function the file calls but never mentions otherwise is declared in a header the file includes: the added call
+ * must take as many arguments as the declarations there (prototypes, inline definitions, `#define f(a, b)` macros)
+ * agree on. Variadic declarations, object-like macros and headers that disagree among themselves never refuse.
+ */
+async function headerCallArity(p: Placement, added: string, name: string, ctx: CheckContext, where: Where): Promise<Refusal | null> {
+  const want = agreedArity(arities(added, name), 1);
+  if (want === null) return null;
+  const mine = await headerDeclaration(ctx.tree, p.path, ctx.text.lines, name);
+  if (!mine || mine.arity === want) return null;
+  // the same allowance as for the file's own declarations: upstream's headers had the target's count before the
+  // change, so the change itself alters the prototype (in a file not in view); that edit ports only onto a
+  // heading like upstream's
+  if (ctx.upstream?.lines) {
+    const theirs = await headerDeclaration(ctx.upstream.tree, ctx.upstreamPath, ctx.upstream.lines, name);
+    if (theirs && theirs.arity === mine.arity) {
+      if (theirs.heading.some((l) => mine.heading.includes(l))) return null;
+      return { check: 'call-arity', reason: `the added lines call \`${name}\` with ${want} argument(s), a signature change not in view; ${mine.path} on the target declares it with ${mine.arity} and a heading unlike upstream's, so that change may not port`, ...where };
+    }
+  }
+  return { check: 'call-arity', reason: `the added lines call \`${name}\` with ${want} argument(s); ${mine.path} on the target declares it with ${mine.arity}`, ...where };
+}
+
+/**
+ * The argument count the headers `path` includes give function or macro `name`: every occurrence there (declarations
+ * and calls) agrees and at least one is a declaration. null otherwise.
+ */
+async function headerDeclaration(tree: TreeView, path: string, lines: string[], name: string): Promise<{ arity: number; heading: string[]; path: string } | null> {
+  const counts: (number | null)[] = [];
+  let decl: { heading: string[]; path: string } | null = null;
+  const define = new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${name}\\b(\\()?.*`, 'gm');
+  for (const h of await includedHeaders(tree, path, lines)) {
+    if (!hasWord(h.raw, name)) continue;
+    const text = headerCode(h);
+    for (const m of text.matchAll(define)) {
+      if (!m[1]) return null; // an alias `#define f other_f`: its arity is another name's
+      decl ??= { heading: [canonicalWs(m[0])], path: h.path };
+    }
+    const sig = signatureOf(h.lines, name);
+    if (sig) decl ??= { heading: sig, path: h.path };
+    counts.push(...arities(text, name));
+  }
+  if (!decl) return null;
+  const arity = agreedArity(counts, 1);
+  return arity === null ? null : { arity, ...decl };
 }
 
 /**
