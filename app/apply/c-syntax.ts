@@ -199,10 +199,16 @@ export function sectionFits(section: string, lines: string[], start: number): bo
   const fb = functionNameOf(b);
   // a macro heading (TRACE_EVENT(name, ...), DEFINE_X(name)): its first argument is what names the block, and the
   // macro itself may be respelled between branches (TRACE_EVENT on one, TRACE_EVENT_CONDITION on the other)
+  // (only a known variant suffix: SYSCALL_DEFINE2(x) and COMPAT_SYSCALL_DEFINE2(x) are different functions)
   const macro = (f: string | null) => !!f && /^[A-Z0-9_]+$/.test(f);
-  if (macro(fa) && macro(fb)) return firstArg(a) === firstArg(b);
+  if (macro(fa) && macro(fb)) return macroFamily(fa!) === macroFamily(fb!) && firstArg(a) !== '' && firstArg(a) === firstArg(b);
   if (!fa || !fb || fa !== fb) return false;
   return true;
+}
+
+/** A block macro's name without the suffixes that only vary its flavour (TRACE_EVENT_CONDITION -> TRACE_EVENT). */
+function macroFamily(name: string): string {
+  return name.replace(/_(CONDITION|FN|FN_COND|PRINT)$/, '');
 }
 
 function firstArg(heading: string): string {
@@ -229,4 +235,14 @@ export function declaredType(codes: string[], name: string): DeclaredType | null
     found = { base, pointer: m[2].length };
   }
   return found;
+}
+
+/** The name a goto label line defines (`out_unlock:`), or null: where control flow enters, never mere context. */
+export function labelOf(code: string): string | null {
+  const m = /^\s*([A-Za-z_]\w*)\s*:(?!:)\s*$/.exec(code);
+  return m && m[1] !== 'default' ? m[1] : null;
+}
+
+export function isLabel(code: string): boolean {
+  return labelOf(code) !== null;
 }

@@ -31,6 +31,7 @@ import { C_KEYWORDS, codeLines, declaredInCode, declaredNames, declaredType, enc
 import { lockBalance, returnSkipsCleanup, type UpstreamSide } from './flow-checks.ts';
 import { headerCode, includedHeaders } from './includes.ts';
 import { excerpt } from './locate.ts';
+import { readCached, sourcesIn } from './tree-cache.ts';
 import { removedDeclarationInUse } from './removed-decl.ts';
 import { hasWord } from './text.ts';
 import { headersHaveWord } from './tree-dir.ts';
@@ -425,7 +426,6 @@ function undeclaredLocal(p: Placement, addedCode: string[], scope: string[], ctx
       const localName = locals.has(name) || (!bareArg && !ctx.fileWords.has(name) && !ctx.patchDeclared.has(name) && m[3] === '=');
       if (!localName || fileScope.has(name)) continue;
       if (isDeclaredIn(scope, name)) continue;
-      // upstream's function lacked it before the change too: the change declares it (in a hunk not in view)
       // upstream's function lacked it before the change too: the change declares it, in a hunk not in view. That
       // hunk lands in the same function, so it ports as upstream wrote it only if the function, up to here, is
       // upstream's; where the target's function differs, the declaration is not ours to assume.
@@ -601,7 +601,6 @@ async function callArity(p: Placement, code: string[], ctx: CheckContext, where:
     if (want === null) continue;
     const have = agreedArity(arities(target, name), 2);
     if (have === null || have === want) continue;
-    // upstream's own file had the target's count before the change: the change itself alters the signature
     // upstream's own file had the target's count before the change: the change itself alters the signature, in a
     // hunk or file not in view. That edit ports only if the target declares the function as upstream did; a
     // heading with no line in common with upstream's (other parameter types, a reworked signature) will not take it.
@@ -672,9 +671,9 @@ async function signatureIn(tree: TreeView, path: string, lines: string[], name: 
   const own = signatureOf(lines, name);
   if (own !== null) return own;
   const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
-  for (const f of await tree.listFiles()) {
-    if (!f.startsWith(dir) || f === path || f.slice(dir.length).includes('/') || !/\.[ch]$/.test(f)) continue;
-    const t = await tree.read(f);
+  for (const f of await sourcesIn(tree, dir)) {
+    if (f === path) continue;
+    const t = await readCached(tree, f);
     if (t === null || !hasWord(t, name)) continue;
     const sig = signatureOf(t.split('\n'), name);
     if (sig !== null) return sig;

@@ -95,3 +95,9 @@ export function excerpt(lines: string[], start: number, length: number, margin =
   const b = Math.min(lines.length, start + length + margin);
   return lines.slice(a, b);
 }
+
+/** A line that anchors by itself: some identifier and more than punctuation (a lone `}` or `return 0;` does not). */
+export function substantial(line: string): boolean {
+  const n = normalizeWs(line);
+  return n.length >= 6 && /[A-Za-z_]\w/.test(n);
+}

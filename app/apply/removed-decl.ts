@@ -6,7 +6,7 @@
  */
 import type { HunkLine } from '../core/patch.ts';
 import type { UpstreamSide } from './flow-checks.ts';
-import { codeLines, declaredInCode, enclosingFunctionStart, isDeclaredIn } from './c-syntax.ts';
+import { codeLines, codeOf, declaredInCode, enclosingFunctionStart, isDeclaredIn, labelOf, type CodeScan } from './c-syntax.ts';
 import type { Refusal } from './types.ts';
 
 type Where = Pick<Refusal, 'file' | 'hunk' | 'targetExcerpt'>;
@@ -18,8 +18,8 @@ const DECLARATION = /^\s+(?:(?:static|const|volatile|unsigned|signed|register)\s
 function localsDeclared(codes: string[]): Set<string> {
   const out = new Set<string>();
   for (const c of codes) {
-    const label = /^\s*([A-Za-z_]\w*)\s*:(?!:)/.exec(c);
-    if (label && label[1] !== 'default') out.add(label[1]);
+    const label = labelOf(c);
+    if (label) out.add(label);
     // a statement inside a body (indented, ends with `;`): not a parameter of a multi-line signature
     if (DECLARATION.test(c) && /;\s*$/.test(c)) for (const n of declaredInCode(c)) out.add(n);
   }
@@ -27,14 +27,15 @@ function localsDeclared(codes: string[]): Set<string> {
 }
 
 /** [start, end) of the function body around `index` in `lines`, or null at file scope. */
-export function functionExtent(lines: string[], index: number): [number, number] | null {
+function functionExtent(lines: string[], index: number): [number, number] | null {
   const start = enclosingFunctionStart(lines, index + 1);
   if (start < 0) return null;
-  const code = codeLines(lines.slice(start));
+  // scanned line by line: the function ends long before the file does
+  const scan: CodeScan = { inComment: false };
   let depth = 0;
   let opened = false;
-  for (let i = 0; i < code.length; i++) {
-    for (const ch of code[i]) {
+  for (let i = 0; start + i < lines.length; i++) {
+    for (const ch of codeOf(lines[start + i], scan)) {
       if (ch === '{') {
         depth++;
         opened = true;
@@ -45,9 +46,11 @@ export function functionExtent(lines: string[], index: number): [number, number]
   return null;
 }
 
-function uses(code: string, name: string): boolean {
-  // a plain use, not a struct member of the same spelling (`p->th`, `s.th`) nor the label's own definition
-  return new RegExp(`(?<![\\w.]|->)\\b${name}\\b(?!\\s*:(?!:))`).test(code);
+/** Does a line of code use `name`: a plain use, not a struct member of the same spelling (`p->th`, `s.th`) nor the
+ * label's own definition line? (`c ? th : h` is a use.) */
+function user(name: string): (code: string) => boolean {
+  const re = new RegExp(`(?<![\\w.]|->)\\b${name}\\b`);
+  return (code) => labelOf(code) !== name && re.test(code);
 }
 
 /**
@@ -67,7 +70,7 @@ export function removedDeclarationInUse(lines: HunkLine[], newLines: string[], n
   const body = codeLines(newLines.slice(extent[0], extent[1]));
   for (const name of removed) {
     if (isDeclaredIn(body, name)) continue; // still declared elsewhere in the function (another block)
-    if (body.some((c) => uses(c, name)) && !upstreamStillUses(upstream, name)) {
+    if (body.some(user(name)) && !upstreamStillUses(upstream, name)) {
       return { check: 'removed-declaration-in-use', reason: `upstream removes the declaration of \`${name}\`, which the target's function still uses`, ...where };
     }
   }
@@ -87,5 +90,5 @@ function upstreamStillUses(up: UpstreamSide | undefined, name: string): boolean 
   const extent = functionExtent(up.lines, Math.min(at, up.lines.length - 1));
   if (!extent) return false;
   const outside = [...up.lines.slice(extent[0], from), ...up.lines.slice(to, extent[1])];
-  return codeLines(outside).some((c) => uses(c, name));
+  return codeLines(outside).some(user(name));
 }

@@ -141,7 +141,7 @@ interface LineChange {
  * them in the same order), and only the gaps between anchors go through Myers' diff. Two versions of a large
  * kernel file differ in thousands of lines; a whole-file Myers diff costs seconds there, the gaps milliseconds.
  */
-export function lineDiff(a: string[], b: string[]): LineChange[] {
+function lineDiff(a: string[], b: string[]): LineChange[] {
   const count = (xs: string[]) => {
     const m = new Map<string, number>();
     for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);

@@ -21,18 +21,12 @@
  */
 import type { HunkLine } from '../core/patch.ts';
 import type { HunkContext } from '../apply/types.ts';
-import { codeLines, declaredInCode, enclosingFunctionStart, functionNameOf, identifiersOf, sectionFits } from '../apply/c-syntax.ts';
-import { normalizedLines } from '../apply/locate.ts';
+import { codeLines, declaredInCode, enclosingFunctionStart, functionNameOf, identifiersOf, isLabel, sectionFits } from '../apply/c-syntax.ts';
+import { normalizedLines, substantial } from '../apply/locate.ts';
 import { normalizeWs, tokenize } from '../apply/text.ts';
 import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
 import type { AlignedContextRule } from './schema.ts';
-
-/** a line that anchors by itself: some identifier and more than punctuation */
-function substantial(line: string): boolean {
-  const n = normalizeWs(line);
-  return n.length >= 6 && /[A-Za-z_]\w/.test(n);
-}
 
 /** one pre-image line of the hunk */
 interface PreLine {
@@ -180,10 +174,6 @@ function inDeclaration(codes: string[], k: number): boolean {
   return declaredInCode(head).length > 0;
 }
 
-/** a goto label: where control flow enters, never mere context */
-export function isLabel(code: string): boolean {
-  return /^\s*[A-Za-z_]\w*\s*:\s*$/.test(code) && !/^\s*default\s*:/.test(code);
-}
 
 /** braces only: the block structure itself */
 function structural(code: string): boolean {

@@ -11,33 +11,20 @@
  * or no opinion; the engine never guesses a rename.
  */
 import { preImage } from '../core/patch.ts';
-import type { TreeView } from '../core/tree.ts';
 import type { HunkContext, Placement } from '../apply/types.ts';
 import { codeLines, declaredNames, identifiersOf } from '../apply/c-syntax.ts';
 import { chooseNearest, findWindows, linesAt } from '../apply/locate.ts';
-import { isIdentifier, normalizeWs, replaceToken, splitText, tokenize } from '../apply/text.ts';
+import { isIdentifier, normalizeWs, replaceToken, tokenize } from '../apply/text.ts';
 import { headersHaveWord } from '../apply/tree-dir.ts';
+import { linesCached } from '../apply/tree-cache.ts';
 import { alignFiles, renameOf, singleRename, tokenRuns, type Alignment, type RenameEvidence, type RenameVerdict } from './align.ts';
 import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
 import type { RenamedContextRule, AlignedRenameRule } from './schema.ts';
 
-const upstreamCache = new WeakMap<TreeView, Map<string, Promise<string[] | null>>>();
-
-function upstreamLines(tree: TreeView, path: string): Promise<string[] | null> {
-  let m = upstreamCache.get(tree);
-  if (!m) upstreamCache.set(tree, (m = new Map()));
-  let r = m.get(path);
-  if (!r) {
-    r = tree.read(path).then((t) => (t === null ? null : splitText(t).lines));
-    m.set(path, r);
-  }
-  return r;
-}
-
 async function alignmentFor(ctx: HunkContext): Promise<Alignment | null> {
   if (!ctx.upstreamTree || !/\.[ch]$/.test(ctx.path)) return null;
-  const up = await upstreamLines(ctx.upstreamTree, ctx.upstreamPath);
+  const up = await linesCached(ctx.upstreamTree, ctx.upstreamPath);
   if (!up) return null;
   return alignFiles(up, ctx.text.lines);
 }
@@ -126,7 +113,7 @@ export async function placeByRenamedContext(rule: RenamedContextRule, ctx: HunkC
   if (!codeLines(pre).some((c) => tokenize(c).some((t) => isIdentifier(t) && !words.has(t)))) return null;
   const al = await alignmentFor(ctx);
   if (!al) return null;
-  const up = (await upstreamLines(ctx.upstreamTree!, ctx.upstreamPath))!;
+  const up = (await linesCached(ctx.upstreamTree!, ctx.upstreamPath))!;
   const u0 = upstreamStart(up, pre, ctx);
   if (u0 === null) return null;
   // the target run the pre-image is aligned with: every line of it, contiguous and in order

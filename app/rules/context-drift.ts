@@ -6,16 +6,11 @@
  */
 import type { Hunk, HunkLine } from '../core/patch.ts';
 import type { HunkContext } from '../apply/types.ts';
-import { chooseUnique, findWindows, normalizedLines } from '../apply/locate.ts';
+import { chooseUnique, findWindows, normalizedLines, substantial } from '../apply/locate.ts';
 import { normalizeWs } from '../apply/text.ts';
 import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
 import type { ContextDriftRule } from './schema.ts';
-
-function substantial(line: string): boolean {
-  const n = normalizeWs(line);
-  return n.length >= 6 && /[A-Za-z_]\w/.test(n);
-}
 
 interface Split {
   lead: HunkLine[];

@@ -7,7 +7,7 @@
 import { preImage } from '../core/patch.ts';
 import type { HunkContext } from '../apply/types.ts';
 import { codeLines, enclosingFunctionStart, isDeclaredIn } from '../apply/c-syntax.ts';
-import { chooseUnique, excerpt, linesAt } from '../apply/locate.ts';
+import { chooseUnique, excerpt, linesAt, substantial } from '../apply/locate.ts';
 import { isIdentifier, isNumber, normalizeWs, replaceToken, tokenize } from '../apply/text.ts';
 import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
@@ -24,12 +24,6 @@ function tokenClassOk(cls: 'identifier' | 'number' | 'any', tok: string): boolea
   if (cls === 'identifier') return isIdentifier(tok);
   if (cls === 'number') return isNumber(tok);
   return isIdentifier(tok) || isNumber(tok) || tok.startsWith('"');
-}
-
-/** a line that anchors by itself: some identifier and more than punctuation */
-function substantial(line: string): boolean {
-  const n = normalizeWs(line);
-  return n.length >= 6 && /[A-Za-z_]\w/.test(n);
 }
 
 /** Windows of the target that equal the anchor up to token substitutions (at most 2 distinct pairs tracked). */

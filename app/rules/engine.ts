@@ -65,7 +65,10 @@ const MAY_OVERRULE: RuleType[] = ['aligned-context'];
 /** ...but only refusals they re-judge themselves: several substitutions, several places */
 const OVERRULABLE = new Set(['conflicting-substitutions', 'ambiguous-anchor']);
 
-/** Try placement rules in order, most specific first; the first placement or refusal decides. */
+/**
+ * Try placement rules in order, most specific first; the first placement decides, and so does the first refusal,
+ * except that a MAY_OVERRULE rule may still place a hunk refused only as OVERRULABLE (several substitutions or places).
+ */
 export async function placeByRules(rules: Rule[], ctx: HunkContext): Promise<PlaceOutcome> {
   const ordered = rules.filter((r) => PLACE_ORDER.includes(r.type)).sort((a, b) => PLACE_ORDER.indexOf(a.type) - PLACE_ORDER.indexOf(b.type));
   let refused: PlaceOutcome = null;

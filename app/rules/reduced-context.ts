@@ -7,20 +7,14 @@
  */
 import type { HunkLine } from '../core/patch.ts';
 import type { HunkContext } from '../apply/types.ts';
-import { C_KEYWORDS, codeLines, identifiersOf, sectionFits } from '../apply/c-syntax.ts';
-import { findWindows, normalizedLines } from '../apply/locate.ts';
-import { normalizeWs, splitText } from '../apply/text.ts';
+import { C_KEYWORDS, codeLines, identifiersOf, isLabel, sectionFits } from '../apply/c-syntax.ts';
+import { findWindows, normalizedLines, substantial } from '../apply/locate.ts';
+import { normalizeWs } from '../apply/text.ts';
 import { headersHaveWord } from '../apply/tree-dir.ts';
+import { linesCached } from '../apply/tree-cache.ts';
 import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
 import type { ReducedContextRule } from './schema.ts';
-import { isLabel } from './aligned-context.ts';
-
-/** a line that anchors by itself: some identifier and more than punctuation */
-function substantial(line: string): boolean {
-  const n = normalizeWs(line);
-  return n.length >= 6 && /[A-Za-z_]\w/.test(n);
-}
 
 /** target lines on each side of the place in which a dropped line's identifiers may have moved */
 const NEAR = 5;
@@ -113,9 +107,8 @@ async function droppedLineMissing(
   end: number,
 ): Promise<string | null> {
   if (!ctx.upstreamTree) return null;
-  const content = await ctx.upstreamTree.read(ctx.upstreamPath);
-  if (content === null) return null;
-  const up = splitText(content).lines;
+  const up = await linesCached(ctx.upstreamTree, ctx.upstreamPath);
+  if (up === null) return null;
   const pre = ctx.hunk.lines.filter((l) => l.op !== '+').map((l) => l.text);
   const at = ctx.hunk.oldStart - 1;
   if (at < 0 || pre.some((l, i) => up[at + i] !== l)) return null;

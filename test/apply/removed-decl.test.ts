@@ -68,6 +68,12 @@ describe('removed-declaration-in-use', () => {
     expect((await portPatch(patch, target, { upstreamTree: upstreamUnused })).refusal?.check).toBe('removed-declaration-in-use');
   });
 
+  it('the branch of a conditional expression is a use, not a label', async () => {
+    const patch = dropLocal('spare');
+    const target = queueFn('spare', false, '\twd->count = len ? spare : slot;\n');
+    expect((await portPatch(patch, tree({ [FILE]: target }))).refusal?.check).toBe('removed-declaration-in-use');
+  });
+
   it('a removed label that a goto still reaches is refused', async () => {
     const base = `// SPDX-License-Identifier: GPL-2.0
 #include <linux/widget.h>
