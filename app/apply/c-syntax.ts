@@ -246,3 +246,11 @@ export function labelOf(code: string): string | null {
 export function isLabel(code: string): boolean {
   return labelOf(code) !== null;
 }
+
+const codeTexts = new WeakMap<string[], string>();
+/** The code of a whole file (comments and literals blanked), one string, computed once per lines array. */
+export function codeText(lines: string[]): string {
+  let t = codeTexts.get(lines);
+  if (t === undefined) codeTexts.set(lines, (t = codeLines(lines).join('\n')));
+  return t;
+}

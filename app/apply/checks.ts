@@ -27,9 +27,9 @@
  */
 import type { HunkLine } from '../core/patch.ts';
 import type { TreeView } from '../core/tree.ts';
-import { C_KEYWORDS, codeLines, declaredInCode, declaredNames, declaredType, enclosingFunctionStart, functionNameOf, identifiersOf, isDeclaredIn, type DeclaredType } from './c-syntax.ts';
+import { C_KEYWORDS, codeLines, codeText, declaredInCode, declaredNames, declaredType, enclosingFunctionStart, functionNameOf, identifiersOf, isDeclaredIn, type DeclaredType } from './c-syntax.ts';
 import { lockBalance, returnSkipsCleanup, type UpstreamSide } from './flow-checks.ts';
-import { headerCode, includedHeaders } from './includes.ts';
+import { includedHeaders } from './includes.ts';
 import { excerpt } from './locate.ts';
 import { readCached, sourcesIn } from './tree-cache.ts';
 import { removedDeclarationInUse } from './removed-decl.ts';
@@ -577,13 +577,6 @@ function agreedArity(counts: (number | null)[], minOccurrences: number): number 
   return counts.every((c) => c === counts[0]) ? counts[0] : null;
 }
 
-const fileCode = new WeakMap<string[], string>();
-function codeText(lines: string[]): string {
-  let t = fileCode.get(lines);
-  if (t === undefined) fileCode.set(lines, (t = codeLines(lines).join('\n')));
-  return t;
-}
-
 async function callArity(p: Placement, code: string[], ctx: CheckContext, where: Where): Promise<Refusal | null> {
   const added = p.lines.map((l, i) => (l.op === '+' ? code[i] : '')).join('\n');
   const names = new Set([...added.matchAll(/(?<![\w.>])([a-z_][a-z0-9_]*)\s*\(/g)].map((m) => m[1]).filter((n) => !C_KEYWORDS.has(n)));
@@ -648,7 +641,7 @@ async function headerDeclaration(tree: TreeView, path: string, lines: string[], 
   const define = new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${name}\\b(\\()?.*`, 'gm');
   for (const h of await includedHeaders(tree, path, lines)) {
     if (!hasWord(h.raw, name)) continue;
-    const text = headerCode(h);
+    const text = codeText(h.lines);
     for (const m of text.matchAll(define)) {
       if (!m[1]) return null; // an alias `#define f other_f`: its arity is another name's
       decl ??= { heading: [canonicalWs(m[0])], path: h.path };

@@ -8,7 +8,6 @@
  * once per file. A name found in none of them is left alone (no evidence, no refusal).
  */
 import type { TreeView } from '../core/tree.ts';
-import { codeLines } from './c-syntax.ts';
 
 /** at most this many headers are read per file: the direct includes come first (breadth-first) */
 const MAX_HEADERS = 48;
@@ -18,15 +17,6 @@ export interface Header {
   /** the file's text */
   raw: string;
   lines: string[];
-}
-
-const codeCache = new WeakMap<Header, string>();
-
-/** The header's code as one text (comments and strings blanked), computed on first use: most headers never need it. */
-export function headerCode(h: Header): string {
-  let t = codeCache.get(h);
-  if (t === undefined) codeCache.set(h, (t = codeLines(h.lines).join('\n')));
-  return t;
 }
 
 const headerCache = new WeakMap<TreeView, Map<string, Promise<Header | null>>>();

@@ -5,7 +5,7 @@
  */
 import type { Hunk, HunkLine } from '../core/patch.ts';
 import { preImage } from '../core/patch.ts';
-import { sectionFits } from './c-syntax.ts';
+import { codeLines, identifiersOf, sectionFits } from './c-syntax.ts';
 import { normalizeWs } from './text.ts';
 
 export type Choice = { start: number } | { ambiguous: number[] } | null;
@@ -100,4 +100,18 @@ export function excerpt(lines: string[], start: number, length: number, margin =
 export function substantial(line: string): boolean {
   const n = normalizeWs(line);
   return n.length >= 6 && /[A-Za-z_]\w/.test(n);
+}
+
+/** target lines on each side of a place in which a dropped line's identifiers may have moved */
+const NEAR = 5;
+
+/**
+ * Do the added lines use a name that, around the place, only upstream's dropped context lines have (upstream's
+ * `attrs` in a dropped line where the target passes `0`)? Then that difference is the change's business, and
+ * dropping the line would hide it.
+ */
+export function addedNeedDroppedName(added: string[], dropped: string[], lines: string[], from: number, to: number): boolean {
+  const used = new Set(codeLines(added).flatMap(identifiersOf));
+  const near = new Set(codeLines(lines.slice(Math.max(0, from - NEAR), to + NEAR)).flatMap(identifiersOf));
+  return codeLines(dropped).flatMap(identifiersOf).some((id) => used.has(id) && !near.has(id));
 }

@@ -22,7 +22,7 @@
 import type { HunkLine } from '../core/patch.ts';
 import type { HunkContext } from '../apply/types.ts';
 import { codeLines, declaredInCode, enclosingFunctionStart, functionNameOf, identifiersOf, isLabel, sectionFits } from '../apply/c-syntax.ts';
-import { normalizedLines, substantial } from '../apply/locate.ts';
+import { addedNeedDroppedName, normalizedLines, substantial } from '../apply/locate.ts';
 import { normalizeWs, tokenize } from '../apply/text.ts';
 import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
@@ -60,8 +60,6 @@ const SUB_FACTOR = 0.5;
 /** at most this many differing tokens make two lines counterparts */
 const MAX_SUB_TOKENS = 2;
 const DROP_COST = 0.01;
-/** target lines on each side of the place in which a drifted line's identifiers may have moved */
-const NEAR = 5;
 /** a line seen more often than this in the file does not seed a search window */
 const MAX_SEED_HITS = 20;
 
@@ -295,8 +293,7 @@ export async function placeByAlignedContext(rule: AlignedContextRule, ctx: HunkC
     // what the change uses must not be what drifted away
     const added = ctx.hunk.lines.filter((l) => l.op === '+').map((l) => l.text);
     const used = new Set(codeLines(added).flatMap(identifiersOf));
-    const near = new Set(codeLines(lines.slice(Math.max(0, al.start - NEAR), al.end + 1 + NEAR)).flatMap(identifiersOf));
-    for (const j of dropped) if (identifiersOf(pCodes[j]).some((id) => used.has(id) && !near.has(id))) return null;
+    if (addedNeedDroppedName(added, dropped.map((j) => pCodes[j]), lines, al.start, al.end + 1)) return null;
     // a line that reads differently: upstream's tokens there must not be what the added lines use (upstream
     // passes `attrs` where the target passes `0`: the change needs what only upstream has, even if the target
     // declares a variable of that name nearby)

@@ -8,16 +8,13 @@
 import type { HunkLine } from '../core/patch.ts';
 import type { HunkContext } from '../apply/types.ts';
 import { C_KEYWORDS, codeLines, identifiersOf, isLabel, sectionFits } from '../apply/c-syntax.ts';
-import { findWindows, normalizedLines, substantial } from '../apply/locate.ts';
+import { addedNeedDroppedName, findWindows, normalizedLines, substantial } from '../apply/locate.ts';
 import { normalizeWs } from '../apply/text.ts';
 import { headersHaveWord } from '../apply/tree-dir.ts';
 import { linesCached } from '../apply/tree-cache.ts';
 import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
 import type { ReducedContextRule } from './schema.ts';
-
-/** target lines on each side of the place in which a dropped line's identifiers may have moved */
-const NEAR = 5;
 
 /** Ways to drop outer context, fewest dropped lines first (ties: the trailing side first, as `patch` does). */
 function drops(lead: number, trail: number, max: number): { before: number; after: number }[] {
@@ -59,12 +56,11 @@ export async function placeByReducedContext(rule: ReducedContextRule, ctx: HunkC
     // the unmatched lines must not mention what the change uses and the target lacks around the place (upstream's
     // `attrs` in a dropped line where the target passes `0`): that difference is the change's business
     const end = start + anchor.length;
-    const near = new Set(codeLines(lines.slice(Math.max(0, start - d.before - NEAR), end + d.after + NEAR)).flatMap(identifiersOf));
-    const used = new Set(codeLines(core.filter((l) => l.op === '+').map((l) => l.text)).flatMap(identifiersOf));
-    const droppedCode = codeLines([...lead.slice(0, d.before), ...trail.slice(trail.length - d.after)].map((l) => l.text));
+    const droppedText = [...lead.slice(0, d.before), ...trail.slice(trail.length - d.after)].map((l) => l.text);
     // a dropped goto label is where control flow enters: upstream's code around it is not the target's
-    if (droppedCode.some(isLabel)) return null;
-    if (droppedCode.flatMap(identifiersOf).some((id) => used.has(id) && !near.has(id))) return null;
+    if (codeLines(droppedText).some(isLabel)) return null;
+    const added = core.filter((l) => l.op === '+').map((l) => l.text);
+    if (addedNeedDroppedName(added, droppedText, lines, start - d.before, end + d.after)) return null;
     const missing = await droppedLineMissing(ctx, lead, trail, d, lines, start, end);
     if (missing) return { refusal: { check: 'dropped-context-missing', reason: missing, file: ctx.path, hunk: ctx.hunkNo } };
     let t = start;
