@@ -190,7 +190,8 @@ export async function backportToBranch(ctx: BackportContext, fix: Fix, prov: Pro
       built = await written();
       const check = await portPatch(built.applied, tipTree, { upstreamTree });
       if (check.outcome !== 'clean') {
-        evidence.push({ command: `stablebot port <${method} result> (safety checks, on ${branch})`, result: `rejected by ${check.refusal?.check ?? 'engine'}: ${check.refusal?.reason ?? ''}` });
+        const why = check.outcome === 'refused' ? `rejected by ${check.refusal?.check ?? 'engine'}: ${check.refusal?.reason ?? ''}` : `not used as is: the engine adapts it (${[...new Set(check.adaptations.map((a) => a.rule))].join(', ')})`;
+        evidence.push({ command: `stablebot port <${method} result> (safety checks, on ${branch})`, result: why });
         await git.run(['read-tree', tip], { env: idx.env });
         method = null;
         built = null;
