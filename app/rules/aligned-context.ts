@@ -17,13 +17,19 @@
  *   - identifiers of upstream's drifted lines that the target lacks near the place must not be used by added lines;
  *   - no added line is already there; the place is in the function the @@ section names;
  *   - enough of the pre-image matches, and no other place aligns (nearly) as well.
+ * Renames (renameMinEvidence): a name of the pre-image the target file lacks, which aligning upstream's file with the
+ * target's proves consistently spelled another way (the evidence of renamed-context, app/rules/align.ts), is read in
+ * the target's spelling: in context and removed lines (so such a line matches) and in the added lines alike. Every
+ * guard above then judges the renamed hunk; the note names each rename used with its evidence.
  * The safety checks of the engine run after placement as for any other rule.
  */
 import type { HunkLine } from '../core/patch.ts';
 import type { HunkContext } from '../apply/types.ts';
 import { codeLines, declaredInCode, enclosingFunctionStart, functionNameOf, identifiersOf, isLabel, sectionFits } from '../apply/c-syntax.ts';
 import { addedNeedDroppedName, normalizedLines, substantial } from '../apply/locate.ts';
-import { normalizeWs, tokenize } from '../apply/text.ts';
+import { normalizeWs, replaceToken, tokenize } from '../apply/text.ts';
+import { params as renameParams, provenRenamesFor } from './aligned-rename.ts';
+import type { RenameEvidence } from './align.ts';
 import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
 import type { AlignedContextRule } from './schema.ts';
@@ -34,6 +40,8 @@ interface PreLine {
   text: string;
   norm: string;
   weight: number;
+  /** upstream's own line, before any rename */
+  orig: string;
 }
 
 /** a run of changed lines: pre-image indices [from, to) are its removed lines; `added` its added lines */
@@ -63,19 +71,19 @@ const DROP_COST = 0.01;
 /** a line seen more often than this in the file does not seed a search window */
 const MAX_SEED_HITS = 20;
 
-function preLines(lines: HunkLine[]): { pre: PreLine[]; groups: Group[] } {
+function preLines(lines: HunkLine[], orig: HunkLine[]): { pre: PreLine[]; groups: Group[] } {
   const pre: PreLine[] = [];
   const groups: Group[] = [];
   let cur: Group | null = null;
-  for (const l of lines) {
+  for (const [i, l] of lines.entries()) {
     if (l.op === ' ') {
       cur = null;
-      pre.push({ op: ' ', text: l.text, norm: normalizeWs(l.text), weight: substantial(l.text) ? 1 : 0.3 });
+      pre.push({ op: ' ', text: l.text, norm: normalizeWs(l.text), weight: substantial(l.text) ? 1 : 0.3, orig: orig[i].text });
       continue;
     }
     if (!cur) groups.push((cur = { from: pre.length, to: pre.length, added: 0 }));
     if (l.op === '-') {
-      pre.push({ op: '-', text: l.text, norm: normalizeWs(l.text), weight: substantial(l.text) ? 1 : 0.3 });
+      pre.push({ op: '-', text: l.text, norm: normalizeWs(l.text), weight: substantial(l.text) ? 1 : 0.3, orig: orig[i].text });
       cur.to = pre.length;
     } else cur.added++;
   }
@@ -180,7 +188,13 @@ function structural(code: string): boolean {
 
 export async function placeByAlignedContext(rule: AlignedContextRule, ctx: HunkContext): Promise<PlaceOutcome> {
   const pc = rule.precondition;
-  const { pre, groups } = preLines(ctx.hunk.lines);
+  const renames = pc.renameMinEvidence && ctx.upstreamTree
+    ? await provenRenamesFor(ctx, ctx.hunk.lines.filter((l) => l.op !== '+').map((l) => l.text), pc.renameMinEvidence)
+    : new Map<string, RenameEvidence>();
+  const rename = (text: string) => [...renames.keys()].reduce((t, from) => replaceToken(t, from, renames.get(from)!.to), text);
+  // the hunk as the target spells it: every guard below judges this one
+  const hl = renames.size ? ctx.hunk.lines.map((l) => ({ ...l, text: rename(l.text) })) : ctx.hunk.lines;
+  const { pre, groups } = preLines(hl, ctx.hunk.lines);
   if (!groups.length || !pre.length) return null;
   const lines = ctx.text.lines;
   const norm = normalizedLines(lines);
@@ -232,7 +246,9 @@ export async function placeByAlignedContext(rule: AlignedContextRule, ctx: HunkC
     if (pre.some((p, j) => p.op === '-' && (map[j] < 0 || sub[j]))) return null;
     const matchedIdx = map.map((t, j) => (t >= 0 ? j : -1)).filter((j) => j >= 0);
     const dropped = pre.map((_, j) => j).filter((j) => map[j] < 0 || sub[j]);
-    if (!dropped.length && matchedIdx.every((j, k) => k === 0 || map[j] === map[matchedIdx[k - 1]] + 1)) return null; // relocation's job
+    // nothing drifted: relocation's job, or renamed-context's when only renames differ (it checks where upstream's
+    // own copy of the context is aligned; this rule does not stand in for it)
+    if (!dropped.length && matchedIdx.every((j, k) => k === 0 || map[j] === map[matchedIdx[k - 1]] + 1)) return null;
     const substantialMatched = matchedIdx.filter((j) => pre[j].weight === 1 && !sub[j]).length;
     if (substantialMatched < pc.minSubstantialMatched || matchedIdx.length < pc.minMatchedShare * pre.length) return null;
     // extra target lines inside the span: few per gap
@@ -291,7 +307,7 @@ export async function placeByAlignedContext(rule: AlignedContextRule, ctx: HunkC
       for (let t = tFrom; t < tTo; t++) if (!matchedAt.has(t) && !harmlessTarget(t)) return null;
     }
     // what the change uses must not be what drifted away
-    const added = ctx.hunk.lines.filter((l) => l.op === '+').map((l) => l.text);
+    const added = hl.filter((l) => l.op === '+').map((l) => l.text);
     const used = new Set(codeLines(added).flatMap(identifiersOf));
     if (addedNeedDroppedName(added, dropped.map((j) => pCodes[j]), lines, al.start, al.end + 1)) return null;
     // a line that reads differently: upstream's tokens there must not be what the added lines use (upstream
@@ -326,7 +342,6 @@ export async function placeByAlignedContext(rule: AlignedContextRule, ctx: HunkC
     const flushTo = (t: number) => {
       while (cursor < t) out.push({ op: ' ', text: lines[cursor++] });
     };
-    const hl = ctx.hunk.lines;
     for (let i = 0; i < hl.length; i++) {
       const l = hl[i];
       if (l.op === '+') {
@@ -342,7 +357,11 @@ export async function placeByAlignedContext(rule: AlignedContextRule, ctx: HunkC
       out.push({ op: l.op, text: lines[t] });
       cursor = t + 1;
     }
-    const shown = dropped.slice(0, 2).map((k) => `\`${pre[k].text.trim()}\``);
+    const shown = dropped.slice(0, 2).map((k) => `\`${pre[k].orig.trim()}\``);
+    // the renames this placement relies on: a matched line or an added line reads the target's spelling
+    const usedText = [...pre.filter((p, j) => map[j] >= 0 && p.text !== p.orig).map((p) => p.orig), ...ctx.hunk.lines.filter((l) => l.op === '+').map((l) => l.text)];
+    const used = [...renames.values()].filter((e) => usedText.some((t) => tokenize(t).includes(e.from)));
+    const renameRule = { ...rule, note: rule.renameNote ?? rule.note };
     return {
       path: ctx.path,
       start: al.start,
@@ -354,6 +373,7 @@ export async function placeByAlignedContext(rule: AlignedContextRule, ctx: HunkC
           extra: String(extra.length),
           lines: shown.join(', ') + (dropped.length > 2 ? ', ...' : ''),
         }),
+        ...used.map((e) => adaptation(renameRule, ctx, renameParams(e, ctx))),
       ],
       section: ctx.hunk.section,
     };

@@ -22,7 +22,7 @@ import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
 import type { RenamedContextRule, AlignedRenameRule } from './schema.ts';
 
-async function alignmentFor(ctx: HunkContext): Promise<Alignment | null> {
+export async function alignmentFor(ctx: HunkContext): Promise<Alignment | null> {
   if (!ctx.upstreamTree || !/\.[ch]$/.test(ctx.path)) return null;
   const up = await linesCached(ctx.upstreamTree, ctx.upstreamPath);
   if (!up) return null;
@@ -30,13 +30,13 @@ async function alignmentFor(ctx: HunkContext): Promise<Alignment | null> {
 }
 
 const wordCache = new WeakMap<string[], Set<string>>();
-function targetWords(lines: string[]): Set<string> {
+export function targetWords(lines: string[]): Set<string> {
   let w = wordCache.get(lines);
   if (!w) wordCache.set(lines, (w = new Set(codeLines(lines).flatMap((c) => tokenize(c).filter(isIdentifier)))));
   return w;
 }
 
-function params(e: RenameEvidence, ctx: HunkContext): Record<string, string> {
+export function params(e: RenameEvidence, ctx: HunkContext): Record<string, string> {
   return { from: e.from, to: e.to, identifier: e.from, evidence: String(e.targetLines.length), lines: e.targetLines.slice(0, 5).join(', '), file: ctx.path };
 }
 
@@ -51,7 +51,7 @@ async function targetKnows(ctx: HunkContext, id: string): Promise<boolean> {
  * in a header must have its target spelling declared in one too. Otherwise the upstream change was more than a
  * rename (a static helper made public for other files: a prerequisite, which stable maintainers take as a whole).
  */
-async function provenRename(al: Alignment, ctx: HunkContext, from: string, minEvidence: number): Promise<RenameVerdict | null> {
+export async function provenRename(al: Alignment, ctx: HunkContext, from: string, minEvidence: number): Promise<RenameVerdict | null> {
   const v = renameOf(al, from, minEvidence);
   if (!v || 'refusal' in v) return v;
   if (await headersHaveWord(ctx.tree, from)) return { refusal: `\`${from}\` still exists in the target's headers` };
@@ -158,4 +158,23 @@ export async function placeByRenamedContext(rule: RenamedContextRule, ctx: HunkC
       section: ctx.hunk.section,
     },
   };
+}
+
+/**
+ * Renames the target proves for names of `pre` (context and removed lines) that its file lacks: the evidence
+ * renamed-context and aligned-rename use. Empty when no such name, no upstream tree, or no proof; a name with
+ * counter-evidence is simply left out (the line then does not match, as without renames).
+ */
+export async function provenRenamesFor(ctx: HunkContext, pre: string[], minEvidence: number): Promise<Map<string, RenameEvidence>> {
+  const out = new Map<string, RenameEvidence>();
+  const words = targetWords(ctx.text.lines);
+  const missing = new Set(codeLines(pre).flatMap((c) => tokenize(c).filter((t) => isIdentifier(t) && !words.has(t))));
+  if (!missing.size) return out;
+  const al = await alignmentFor(ctx);
+  if (!al) return out;
+  for (const from of missing) {
+    const v = await provenRename(al, ctx, from, minEvidence);
+    if (v && !('refusal' in v)) out.set(from, v.evidence);
+  }
+  return out;
 }

@@ -116,8 +116,15 @@ export const alignedContextRule = z.object({
     onlyDataDriftNextToChange: z.boolean().default(true),
     /** refuse a place whose enclosing function is not the one the hunk's @@ section names */
     sameSection: z.boolean().default(true),
+    /**
+     * a pre-image line that differs from a target line only by renames proven by aligning upstream's file with the
+     * target's (app/rules/align.ts, at least this many aligned lines each) matches it; absent = no renames
+     */
+    renameMinEvidence: z.number().int().min(1).optional(),
   }),
   transform: z.object({ dropDriftedContext: z.literal(true) }),
+  /** the sentence for each rename used, with the params of aligned-rename's note ({from}, {to}, {evidence}, {file}) */
+  renameNote: z.string().min(1).optional(),
 });
 
 export const reducedContextRule = z.object({
