@@ -465,30 +465,31 @@ function upstreamSide(ctx: CheckContext): UpstreamSide | undefined {
 }
 
 /** The enclosing function from its heading to the hunk's first change, upstream (before the change) and on the target. */
-function functionPrefixes(p: Placement, ctx: CheckContext): { up: string[]; target: string[] } | null {
+/** Where the hunk's first change sits in upstream's file before the change, and where its function starts there. */
+function upstreamChangeAt(ctx: CheckContext): { up: string[]; at: number; fn: number } | null {
   const up = ctx.upstream?.lines;
   if (!up) return null;
   const h = ctx.hunk;
   const firstChange = Math.max(0, h.lines.findIndex((l) => l.op !== ' '));
   const at = Math.min(up.length, Math.max(0, h.oldStart - 1) + firstChange);
-  const ufn = enclosingFunctionStart(up, at + 1);
-  const tFirst = Math.max(0, p.lines.findIndex((l) => l.op !== ' '));
-  const tat = p.start + tFirst;
+  return { up, at, fn: enclosingFunctionStart(up, at + 1) };
+}
+
+function functionPrefixes(p: Placement, ctx: CheckContext): { up: string[]; target: string[] } | null {
+  const u = upstreamChangeAt(ctx);
+  if (!u) return null;
+  const tat = p.start + Math.max(0, p.lines.findIndex((l) => l.op !== ' '));
   const tfn = enclosingFunctionStart(ctx.text.lines, tat + 1);
-  if (ufn < 0 || tfn < 0) return null;
-  return { up: up.slice(ufn, at), target: ctx.text.lines.slice(tfn, tat) };
+  if (u.fn < 0 || tfn < 0) return null;
+  return { up: u.up.slice(u.fn, u.at), target: ctx.text.lines.slice(tfn, tat) };
 }
 
 /** Code of upstream's enclosing function before the change, from its heading to the end of the hunk's pre-image. */
 function upstreamScope(ctx: CheckContext): string[] | null {
-  const up = ctx.upstream?.lines;
-  if (!up) return null;
-  const h = ctx.hunk;
-  const firstChange = h.lines.findIndex((l) => l.op !== ' ');
-  const at = Math.min(up.length, Math.max(0, h.oldStart - 1) + Math.max(0, firstChange));
-  const end = Math.min(up.length, Math.max(0, h.oldStart - 1) + h.oldLines);
-  const fn = enclosingFunctionStart(up, at + 1);
-  return fn >= 0 ? codeLines(up.slice(fn, end)) : null;
+  const u = upstreamChangeAt(ctx);
+  if (!u || u.fn < 0) return null;
+  const end = Math.min(u.up.length, Math.max(0, ctx.hunk.oldStart - 1) + ctx.hunk.oldLines);
+  return codeLines(u.up.slice(u.fn, end));
 }
 
 const kconfigCache = new WeakMap<string[], Promise<Set<string>>>();

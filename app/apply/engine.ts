@@ -16,6 +16,7 @@ import { loadDefaultRules } from '../rules/load.ts';
 import type { Rule } from '../rules/schema.ts';
 import { codeLines, declaredNames, sectionFits } from './c-syntax.ts';
 import { checkPlacement, wordsOf, type UpstreamFile } from './checks.ts';
+import { linesCached } from './tree-cache.ts';
 import { interdiff } from './interdiff.ts';
 import { chooseNearest, chooseUnique, excerpt, findWindows, normalizedLines, statedStart } from './locate.ts';
 import { joinText, normalizeWs, splitText, type FileText } from './text.ts';
@@ -156,8 +157,8 @@ async function portFile(fp: FilePatch, pc: PortContext): Promise<FileResult> {
 
 async function upstreamFile(tree: TreeView | undefined, path: string): Promise<UpstreamFile | undefined> {
   if (!tree) return undefined;
-  const content = await tree.read(path);
-  const lines = content === null ? null : splitText(content).lines;
+  // the rules read the same file through the same cache (aligned-rename, reduced-context)
+  const lines = await linesCached(tree, path);
   return { tree, lines, words: lines ? wordsOf(lines.join('\n')) : new Set() };
 }
 

@@ -101,6 +101,14 @@ function substituted(x: string[], y: string[]): boolean {
   return diff > 0 && diff * 2 < x.length;
 }
 
+const preTokens = new WeakMap<PreLine[], string[][]>();
+/** the pre-image's tokens, once per hunk however many windows are aligned */
+function tokensOf(pre: PreLine[]): string[][] {
+  let t = preTokens.get(pre);
+  if (!t) preTokens.set(pre, (t = pre.map((p) => tokenize(p.text))));
+  return t;
+}
+
 /** Best alignment of the whole pre-image inside target lines [a, b): removed lines must match, context may drop. */
 function align(pre: PreLine[], lines: string[], norm: string[], a: number, b: number): Alignment | null {
   const n = pre.length;
@@ -109,7 +117,7 @@ function align(pre: PreLine[], lines: string[], norm: string[], a: number, b: nu
   const dp = Array.from({ length: n + 1 }, () => new Float64Array(w + 1).fill(NEG));
   // 0 = match, 1 = drop pre line, 2 = extra target line
   const how = Array.from({ length: n + 1 }, () => new Int8Array(w + 1).fill(-1));
-  const preToks = pre.map((p) => tokenize(p.text));
+  const preToks = tokensOf(pre);
   const tToks: string[][] = [];
   const isSub = (j: number, t: number) => pre[j].op === ' ' && substituted(preToks[j], (tToks[t] ??= tokenize(lines[a + t])));
   for (let t = 0; t <= w; t++) dp[0][t] = 0;
@@ -214,6 +222,9 @@ export async function placeByAlignedContext(rule: AlignedContextRule, ctx: HunkC
     if (hits.length > MAX_SEED_HITS) continue;
     for (const t of hits) offsets.add(t - j);
   }
+  // code of the whole file and of the pre-image, once per hunk: a line's code depends only on the lines above it
+  let tCodesAll: string[] | null = null;
+  const pCodes = codeLines(pre.map((p) => p.text));
   const seen = new Set<string>();
   const valid: { al: Alignment; dropped: number[]; extra: number[] }[] = [];
   for (const d of offsets) {
@@ -261,8 +272,7 @@ export async function placeByAlignedContext(rule: AlignedContextRule, ctx: HunkC
     // a section that names a function must be the target's; a file-scope heading (a variable, a table) is itself
     // context that may have drifted
     if (pc.sameSection && functionNameOf(ctx.hunk.section) && sectionFits(ctx.hunk.section, lines, al.start) === false) return null;
-    const tCodes = codeLines(lines.slice(0, al.end + 1));
-    const pCodes = codeLines(pre.map((p) => p.text));
+    const tCodes = (tCodesAll ??= codeLines(lines));
     const matchedAt = new Set(map.filter((t, j) => t >= 0 && !sub[j]));
     // a label that drifted moves where control flow enters: never context to give up
     if (dropped.some((j) => isLabel(pCodes[j])) || extra.some((t) => isLabel(tCodes[t]))) return null;
@@ -275,7 +285,7 @@ export async function placeByAlignedContext(rule: AlignedContextRule, ctx: HunkC
         const near = [g.from - 1, g.to].filter((j) => j >= 0 && j < pre.length && (map[j] < 0 || sub[j]));
         if (near.some((j) => structural(pCodes[j]))) return null;
         const tAround = [map[g.from] - 1, map[g.to - 1] + 1].filter((t) => t >= 0 && t < lines.length && !matchedAt.has(t));
-        if (tAround.some((t) => structural(tCodes[t] ?? lines[t]))) return null;
+        if (tAround.some((t) => structural(tCodes[t]))) return null;
         continue;
       }
       const before = g.from - 1;

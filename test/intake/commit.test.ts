@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StablebotError } from '../../app/core/errors.ts';
 import { renderPatch } from '../../app/core/patch.ts';
 import { readCommit } from '../../app/intake/commit.ts';
-import { TestRepo } from './helpers.ts';
+import { reposPerTest } from './helpers.ts';
 import { FROB_PATH, frobAfter, frobBefore } from './kernel-files.ts';
 
-const repos: TestRepo[] = [];
-afterEach(() => {
-  while (repos.length) repos.pop()!.cleanup();
-});
-
-async function repo(): Promise<TestRepo> {
-  const r = await TestRepo.create();
-  repos.push(r);
-  return r;
-}
+const repo = reposPerTest();
 
 const UPSTREAM = '4b0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4';
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterEach } from 'vitest';
 import { Git } from '../../app/git/git.ts';
 
 export interface Author {
@@ -122,4 +123,20 @@ export function archiveMail(opts: { subject: string; version: string; author: Au
 
 export function hunkLines(files: { hunks: { lines: { op: string; text: string }[] }[] }[]): string[][] {
   return files.map((f) => f.hunks.flatMap((h) => h.lines.map((l) => l.op + l.text)));
+}
+
+/**
+ * A repository maker for one test file: each call creates a fresh repository, removed after the test that made it.
+ * Call it once at module level.
+ */
+export function reposPerTest(): () => Promise<TestRepo> {
+  const made: TestRepo[] = [];
+  afterEach(() => {
+    while (made.length) made.pop()!.cleanup();
+  });
+  return async () => {
+    const r = await TestRepo.create();
+    made.push(r);
+    return r;
+  };
 }

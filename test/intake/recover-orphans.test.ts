@@ -4,7 +4,7 @@
  * post-image comes exactly from the newer branch; each removed line's text from the older branch (found near a
  * unique anchor) or, failing that, from the code around it. Refuses when those disagree or nothing decides.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StablebotError } from '../../app/core/errors.ts';
 import { renderPatch } from '../../app/core/patch.ts';
 import { anchoredRemovedRuns } from '../../app/intake/align.ts';
@@ -12,7 +12,7 @@ import { parseDiff } from '../../app/intake/diff.ts';
 import { parseMail } from '../../app/intake/mail.ts';
 import { recoverDiff, type Recovery } from '../../app/intake/recover.ts';
 import { damageDiff } from '../../fixtures/mirror/damage.ts';
-import { archiveMail, TestRepo } from './helpers.ts';
+import { archiveMail, TestRepo, reposPerTest } from './helpers.ts';
 
 const PATH = 'drivers/ring/ring-map.c';
 const AUTHOR = { name: 'Ada Ringwald', email: 'ada@example.org' };
@@ -83,16 +83,7 @@ const newerFixed = newerBuggy
   .replace('\tif (ret) {\n\t\tit->status = ret_to_status(ret);\n\t\treturn false;\n\t}\n', '\tif (ret)\n\t\tgoto out_unlink;\n')
   .replace('\treturn true;\n}\n', '\treturn true;\n\nout_unlink:\n\tring_unlink(rdev, ring, done, flags);\n\tit->status = ret_to_status(ret);\n\treturn false;\n}\n');
 
-const repos: TestRepo[] = [];
-afterEach(() => {
-  while (repos.length) repos.pop()!.cleanup();
-});
-
-async function repo(): Promise<TestRepo> {
-  const r = await TestRepo.create();
-  repos.push(r);
-  return r;
-}
+const repo = reposPerTest();
 
 /** The true diff of a change, made in a scratch repository. */
 async function trueDiff(before: string, after: string): Promise<string> {

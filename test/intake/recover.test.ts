@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StablebotError } from '../../app/core/errors.ts';
 import { renderPatch } from '../../app/core/patch.ts';
 import { parseDiff } from '../../app/intake/diff.ts';
 import { parseMail } from '../../app/intake/mail.ts';
 import { recoverDiff } from '../../app/intake/recover.ts';
-import { archiveMail, damage, hunkLines, TestRepo } from './helpers.ts';
+import { archiveMail, damage, hunkLines, TestRepo, reposPerTest } from './helpers.ts';
 import {
   FIX_AUTHOR,
   FIX_BODY,
@@ -17,16 +17,7 @@ import {
   frobBeforeTwice,
 } from './kernel-files.ts';
 
-const repos: TestRepo[] = [];
-afterEach(() => {
-  while (repos.length) repos.pop()!.cleanup();
-});
-
-async function repo(): Promise<TestRepo> {
-  const r = await TestRepo.create();
-  repos.push(r);
-  return r;
-}
+const repo = reposPerTest();
 
 /** A repository where mainline has the fix; returns the fix SHA and its exact diff. */
 async function mainlineWithFix(): Promise<{ r: TestRepo; fix: string; diff: string }> {
