@@ -164,7 +164,7 @@ async function missingHeader(p: Placement, ctx: CheckContext, where: Where): Pro
   return null;
 }
 
-async function treeHasHeader(tree: TreeView, kind: string, name: string, path: string): Promise<boolean> {
+export async function treeHasHeader(tree: TreeView, kind: string, name: string, path: string): Promise<boolean> {
   const { all, asm } = await headersOf(tree);
   if (kind === '<') return all.has(`include/${name}`) || all.has(`include/uapi/${name}`) || asm.has(name) || [...arches(all)].some((a) => all.has(`arch/${a}/include/${name}`));
   const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
@@ -418,8 +418,10 @@ function undeclaredLocal(p: Placement, addedCode: string[], scope: string[], ctx
     for (const m of c.matchAll(/(?<![\w.>])(&?)\s*\b([a-z_][a-z0-9_]*)\b\s*(->|\.(?!\.)|=(?!=)|\[)?/g)) {
       const name = m[2];
       // a bare argument of a call, `f(a, name)`: a variable's value passed on (the seed's `attrs`)
-      const bareArg = !m[1] && !m[3] && /[(,]\s*$/.test(c.slice(0, m.index + m[0].indexOf(name))) && /^\s*[,)]/.test(c.slice(m.index + m[0].length));
+      const at = m.index + m[0].indexOf(name);
+      const bareArg = !m[1] && !m[3] && /[(,]\s*$/.test(c.slice(0, at)) && /^\s*[,)]/.test(c.slice(m.index + m[0].length));
       if (!m[1] && !m[3] && !bareArg) continue;
+      if (bareArg && isMemberArgument(c, at)) continue;
       if (checked.has(name) || C_KEYWORDS.has(name)) continue;
       checked.add(name);
       // known as a local elsewhere in the file, or unknown to the file and assigned here like a local
@@ -439,6 +441,31 @@ function undeclaredLocal(p: Placement, addedCode: string[], scope: string[], ctx
     }
   }
   return upstreamLocal(addedCode, scope, fileScope, ctx, where);
+}
+
+/** Macros that take a struct member's name (not a value) at this 0-based argument position. */
+const MEMBER_ARGS: Record<string, number> = {
+  struct_size: 1, struct_size_t: 1, flex_array_size: 1, offsetof: 1, offsetofend: 1, sizeof_field: 1,
+  container_of: 2, container_of_const: 2, list_entry: 2, list_first_entry: 2, list_last_entry: 2,
+  list_for_each_entry: 2, list_for_each_entry_safe: 3, hlist_for_each_entry: 2, from_timer: 2, timer_container_of: 2,
+};
+
+/** Is the bare name at `at` in `code` the member-name argument of such a macro (`struct_size(p, slots, n)`)? */
+function isMemberArgument(code: string, at: number): boolean {
+  let depth = 0;
+  let commas = 0;
+  for (let i = at - 1; i >= 0; i--) {
+    const ch = code[i];
+    if (ch === ')' || ch === ']') depth++;
+    else if (ch === '(' || ch === '[') {
+      if (depth === 0) {
+        const callee = /([A-Za-z_]\w*)\s*$/.exec(code.slice(0, i));
+        return ch === '(' && !!callee && MEMBER_ARGS[callee[1]] === commas;
+      }
+      depth--;
+    } else if (ch === ',' && depth === 0) commas++;
+  }
+  return false;
 }
 
 /**

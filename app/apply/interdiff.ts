@@ -18,17 +18,42 @@ function changed(lines: HunkLine[]): HunkLine[] {
   return lines.filter((l) => l.op !== ' ');
 }
 
-/** Upstream's changed lines as the adaptations say they should look on the target. */
+/**
+ * Upstream's changed lines as the adaptations say they should look on the target, each adaptation in the order it
+ * was made: a token substitution or rename per line, a re-indentation of added lines, or an exact rewrite of a text
+ * within a run of added lines (an API call in its older form, which may span or add lines).
+ */
 function expected(lines: HunkLine[], adaptations: Adaptation[]): HunkLine[] {
-  return lines.map((l) => {
-    let text = l.text;
-    for (const a of adaptations) {
-      const { from, to } = a.params;
-      if (from !== undefined && to !== undefined && !a.params.fromPath) text = replaceToken(text, from, to);
-      if (a.params.indentShift !== undefined && l.op === '+') text = shiftIndent(text, Number(a.params.indentShift));
+  let out = lines;
+  for (const a of adaptations) {
+    const { from, to, indentShift, rewriteFrom, rewriteTo } = a.params;
+    if (rewriteFrom !== undefined && rewriteTo !== undefined) out = rewriteInRuns(out, rewriteFrom, rewriteTo);
+    else
+      out = out.map((l) => {
+        let text = l.text;
+        if (from !== undefined && to !== undefined && !a.params.fromPath) text = replaceToken(text, from, to);
+        if (indentShift !== undefined && l.op === '+') text = shiftIndent(text, Number(indentShift));
+        return { ...l, text };
+      });
+  }
+  return out;
+}
+
+/** `from` replaced once by `to` in the first run of consecutive added lines that contains it. */
+function rewriteInRuns(lines: HunkLine[], from: string, to: string): HunkLine[] {
+  for (let i = 0; i < lines.length; ) {
+    let j = i;
+    while (j < lines.length && lines[j].op === '+') j++;
+    if (j > i) {
+      const text = lines.slice(i, j).map((l) => l.text).join('\n');
+      if (text.includes(from)) {
+        const rewritten = text.replace(from, () => to).split('\n').map((t) => ({ op: '+' as const, text: t }));
+        return [...lines.slice(0, i), ...rewritten, ...lines.slice(j)];
+      }
     }
-    return { ...l, text };
-  });
+    i = Math.max(j, i + 1);
+  }
+  return lines;
 }
 
 function same(exp: HunkLine, got: HunkLine): boolean {

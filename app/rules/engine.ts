@@ -2,7 +2,7 @@
  * The one rule engine. Each rule type has a handler that acts in one phase of porting a hunk:
  *   place    - the hunk found no exact/relocated place: find one by an adaptation (context-substitution,
  *              reduced-context, context-drift)
- *   rewrite  - the hunk is placed: adapt its added lines to the target (symbol-history, reindent)
+ *   rewrite  - the hunk is placed: adapt its added lines to the target (symbol-history, api-rewrite, reindent)
  *   retarget - the file is missing on the target: find where it lives now (file-moved)
  *   refuse   - nothing placed the hunk: say precisely why (absent-code)
  * Rules run in file order (rules/*.yml sorted by name; placement types by specificity); data decides what a handler does.
@@ -22,6 +22,7 @@ import { rewriteByReindent } from './reindent.ts';
 import { retargetMovedFile } from './file-moved.ts';
 import { refuseAbsentCode } from './absent-code.ts';
 import { placeByRenamedContext, rewriteByAlignedRename } from './aligned-rename.ts';
+import { rewriteByApiRewrite } from './api-rewrite.ts';
 
 export type PlaceOutcome = { placement: Placement } | { refusal: Refusal } | null;
 
@@ -45,6 +46,7 @@ const HANDLERS: { [T in RuleType]: { phase: 'place' | 'rewrite' | 'retarget' | '
   'absent-code': { phase: 'refuse' },
   'aligned-rename': { phase: 'rewrite' },
   'renamed-context': { phase: 'place' },
+  'api-rewrite': { phase: 'rewrite' },
 };
 
 export function phaseOf(rule: Rule): string {
@@ -98,6 +100,7 @@ export async function rewriteByRules(rules: Rule[], p: Placement, ctx: HunkConte
     if (rule.type === 'symbol-history') cur = (await rewriteBySymbolHistory(rule, cur, ctx)) ?? cur;
     if (rule.type === 'reindent') cur = rewriteByReindent(rule, cur, ctx) ?? cur;
     if (rule.type === 'aligned-rename') cur = (await rewriteByAlignedRename(rule, cur, ctx)) ?? cur;
+    if (rule.type === 'api-rewrite') cur = (await rewriteByApiRewrite(rule, cur, ctx)) ?? cur;
   }
   return cur;
 }

@@ -4,6 +4,7 @@
  * a new yml file; only a new type needs code (a handler in app/rules/).
  */
 import { z } from 'zod';
+import { parseTemplate } from './call-template.ts';
 
 const ruleName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'rule names are kebab-case');
 const identifier = z.string().regex(/^[A-Za-z_]\w*$/, 'a C identifier');
@@ -179,7 +180,43 @@ export const renamedContextRule = z.object({
   transform: z.object({ applyTo: z.literal('added-lines') }),
 });
 
-export const ruleSchema = z.discriminatedUnion('type', [contextSubstitutionRule, contextDriftRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule, reindentRule, alignedRenameRule, renamedContextRule, alignedContextRule]);
+const headerPath = z.string().regex(/^[\w.+-]+(?:\/[\w.+-]+)*\.h$/, 'a header path like linux/unaligned.h');
+const release = z.string().regex(/^v\d+\.\d+$/);
+const callForm = z.object({ from: z.string().min(1), to: z.string() }).superRefine((f, c) => {
+  try {
+    parseTemplate(f.from, f.to);
+  } catch (e) {
+    c.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
+export const apiRewriteRule = z.object({
+  ...base,
+  type: z.literal('api-rewrite'),
+  precondition: z.object({
+    /** the new name occurs nowhere in the target (file or headers) and every name its replacement needs does */
+    treeLacksNewHasRequired: z.literal(true),
+  }),
+  transform: z.object({ applyTo: z.literal('added-lines') }),
+  calls: z
+    .array(
+      z
+        .object({
+          new: identifier,
+          /** names the replacement uses that the target must have */
+          requires: z.array(identifier).default([]),
+          introducedIn: release,
+          source: z.string().min(1),
+          /** tried in order; the first whose argument count and prefixes fit the call is used */
+          forms: z.array(callForm).min(1),
+        })
+        .refine((c) => c.forms.every((f) => parseTemplate(f.from, f.to).name === c.new), { message: 'every form must call the entry\'s `new` name' }),
+    )
+    .default([]),
+  headers: z.array(z.object({ new: headerPath, old: headerPath, introducedIn: release, source: z.string().min(1) })).default([]),
+});
+
+export const ruleSchema = z.discriminatedUnion('type', [apiRewriteRule, contextSubstitutionRule, contextDriftRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule, reindentRule, alignedRenameRule, renamedContextRule, alignedContextRule]);
 
 /** A yml file holds one rule, or `rules:` with several. */
 export const ruleFileSchema = z.union([ruleSchema, z.object({ rules: z.array(ruleSchema).min(1) })]);
@@ -196,3 +233,4 @@ export type AbsentCodeRule = z.infer<typeof absentCodeRule>;
 export type ReindentRule = z.infer<typeof reindentRule>;
 export type AlignedRenameRule = z.infer<typeof alignedRenameRule>;
 export type RenamedContextRule = z.infer<typeof renamedContextRule>;
+export type ApiRewriteRule = z.infer<typeof apiRewriteRule>;

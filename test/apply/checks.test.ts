@@ -71,6 +71,17 @@ describe('safety checks', () => {
     expect(ok.outcome).toBe('clean');
   });
 
+  it('undeclared-local: a member name passed to container_of/struct_size is not a variable', async () => {
+    // `err` is a local of widget_setup; passed bare as the member argument of these macros it names a member
+    const macros = { 'include/linux/container_of.h': '#define container_of(p, t, m) ((t *)(p))\n#define struct_size(p, m, n) (sizeof(*(p)) + (n))\n' };
+    for (const use of ['\twd->buf = container_of(wd->buf, struct widget_dev, err);\n', '\twd->count = struct_size(wd, err, wd->count);\n']) {
+      expect((await portPatch(addToTeardown(use), tree({ [CORE]: CORE_C, ...macros }))).outcome).toBe('clean');
+    }
+    // the same name as a value argument still needs a declaration
+    const r = await portPatch(addToTeardown('\twd->count = struct_size(wd, buf, err);\n'), tree({ [CORE]: CORE_C, ...macros }));
+    expect(r.refusal?.check).toBe('undeclared-local');
+  });
+
   it('kconfig-symbol: an added dependency no Kconfig file defines', async () => {
     const kc = 'drivers/widget/Kconfig';
     const base = 'config WIDGET\n\ttristate "Widget support"\n\tdepends on OF\n\thelp\n\t  Widgets.\n';
