@@ -48,8 +48,8 @@ export const symbolHistoryRule = z.object({
       z.object({
         new: identifier,
         old: identifier,
-        /** the mainline release that introduced the new name */
-        introducedIn: z.string().regex(/^v\d+\.\d+$/),
+        /** the mainline release that introduced the new name (absent when not verified: the note then names none) */
+        introducedIn: z.string().regex(/^v\d+\.\d+$/).optional(),
         /** where the rename was verified */
         source: z.string().min(1),
       }),

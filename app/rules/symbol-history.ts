@@ -20,7 +20,7 @@ export async function rewriteBySymbolHistory(rule: SymbolHistoryRule, p: Placeme
     if (await headersHaveWord(ctx.tree, sym.new)) continue;
     if (!(await headersHaveWord(ctx.tree, sym.old))) continue;
     lines = lines.map((l) => (l.op === '+' ? { ...l, text: replaceToken(l.text, sym.new, sym.old) } : l));
-    adaptations.push(adaptation(rule, ctx, { from: sym.new, to: sym.old, identifier: sym.new, introducedIn: sym.introducedIn }));
+    adaptations.push(adaptation(rule, ctx, { from: sym.new, to: sym.old, identifier: sym.new, ...(sym.introducedIn ? { introducedIn: sym.introducedIn } : {}) }));
   }
   if (lines === p.lines) return null;
   return { ...p, lines, adaptations, method: 'rules' };

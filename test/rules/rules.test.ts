@@ -88,6 +88,21 @@ describe('symbol history', () => {
     expect(r.adaptations[0].note).toBe('`timer_container_of` does not exist before v6.16: use `from_timer`');
   });
 
+  it('uses the general function for a narrower variant the tree lacks, naming no release it cannot vouch for', async () => {
+    const net = 'include/net/dst.h';
+    const dstH = 'struct dst_entry { unsigned int (*mtu)(const struct dst_entry *); };\nstatic inline u32 dst_mtu(const struct dst_entry *dst) { return dst->mtu(dst); }\n';
+    const before = edit(CORE_C, '\twd->count = 0;\n}', '\twd->count = 0;\n}\n\nstatic u32 widget_mtu(const struct dst_entry *dst)\n{\n\treturn 1500;\n}');
+    const after = edit(before, '\treturn 1500;', '\treturn dst6_mtu(dst);');
+    const r = await portPatch(upstream(CORE, before, after), tree({ [CORE]: before, [net]: dstH }));
+    expect(r.outcome).toBe('adapted');
+    expect(r.files[0].content).toContain('\treturn dst_mtu(dst);');
+    expect(r.adaptations[0]).toMatchObject({ rule: 'symbol-variant', params: { from: 'dst6_mtu', to: 'dst_mtu' } });
+    expect(r.adaptations[0].note).toBe('`dst6_mtu` does not exist on this branch: use `dst_mtu`, the same call without its narrower indirect-call hint');
+    // a tree that has the variant keeps it
+    const has = await portPatch(upstream(CORE, before, after), tree({ [CORE]: before, [net]: dstH + 'static inline u32 dst6_mtu(const struct dst_entry *dst) { return dst->mtu(dst); }\n' }));
+    expect(has.outcome).toBe('clean');
+  });
+
   it('keeps the new name when the tree has it', async () => {
     const r = await portPatch(timerFix(), tree({ [CORE]: CORE_C, 'include/linux/timer.h': timerH('#define timer_container_of(var, t, f) from_timer(var, t, f)') }));
     expect(r.outcome).toBe('clean');
