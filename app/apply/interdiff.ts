@@ -81,9 +81,13 @@ export function interdiff(upstream: FilePatch[], backport: FilePatch[], adaptati
     }
     for (let h = 0; h < up.hunks.length; h++) {
       const own = adaptations.filter((a) => a.file === upPath && a.hunk === h + 1 && !a.params.fromPath);
-      const raw = changed(up.hunks[h].lines);
+      // a hunk that removes the target's own version of a definition: its removed lines are the target's by
+      // construction (removed-definition), only what it adds must be upstream's
+      const ownRemoval = own.some((a) => a.params.targetRemoval === 'definition');
+      const keep = (l: HunkLine) => !(ownRemoval && l.op === '-');
+      const raw = changed(up.hunks[h].lines).filter(keep);
       const exp = expected(raw, own);
-      const got = changed(bp.hunks[h].lines);
+      const got = changed(bp.hunks[h].lines).filter(keep);
       const rawSame = raw.length === got.length && raw.every((l, i) => l.op === got[i].op && l.text === got[i].text);
       if (rawSame) continue;
       text.push(`--- upstream ${upPath} hunk ${h + 1}`, `+++ backport ${bpPath} hunk ${h + 1}`);

@@ -1,7 +1,7 @@
 /**
  * The one rule engine. Each rule type has a handler that acts in one phase of porting a hunk:
- *   place    - the hunk found no exact/relocated place: find one by an adaptation (context-substitution,
- *              reduced-context, context-drift)
+ *   place    - the hunk found no exact/relocated place: find one by an adaptation (removed-definition,
+ *              context-substitution, reduced-context, aligned-context, context-drift)
  *   rewrite  - the hunk is placed: adapt its added lines to the target (symbol-history, api-rewrite, reindent)
  *   retarget - the file is missing on the target: find where it lives now (file-moved)
  *   refuse   - nothing placed the hunk: say precisely why (absent-code)
@@ -23,6 +23,7 @@ import { retargetMovedFile } from './file-moved.ts';
 import { refuseAbsentCode } from './absent-code.ts';
 import { placeByRenamedContext, rewriteByAlignedRename } from './aligned-rename.ts';
 import { rewriteByApiRewrite } from './api-rewrite.ts';
+import { placeByRemovedDefinition } from './removed-definition.ts';
 
 export type PlaceOutcome = { placement: Placement } | { refusal: Refusal } | null;
 
@@ -47,6 +48,7 @@ const HANDLERS: { [T in RuleType]: { phase: 'place' | 'rewrite' | 'retarget' | '
   'aligned-rename': { phase: 'rewrite' },
   'renamed-context': { phase: 'place' },
   'api-rewrite': { phase: 'rewrite' },
+  'removed-definition': { phase: 'place' },
 };
 
 export function phaseOf(rule: Rule): string {
@@ -57,7 +59,7 @@ export function phaseOf(rule: Rule): string {
  * Among placement rules, the more specific type is tried first: a substitution explains a difference, dropping at
  * most two outer context lines keeps most of the anchor, dropping a whole side keeps the least.
  */
-const PLACE_ORDER: RuleType[] = ['renamed-context', 'context-substitution', 'reduced-context', 'aligned-context', 'context-drift'];
+const PLACE_ORDER: RuleType[] = ['removed-definition', 'renamed-context', 'context-substitution', 'reduced-context', 'aligned-context', 'context-drift'];
 
 /**
  * Rule types that prove, line by line, that the differing context plays no part in the change (and check the
@@ -82,6 +84,7 @@ export async function placeByRules(rules: Rule[], ctx: HunkContext): Promise<Pla
     if (rule.type === 'aligned-context') r = await placeByAlignedContext(rule, ctx);
     if (rule.type === 'reduced-context') r = await placeByReducedContext(rule, ctx);
     if (rule.type === 'renamed-context') r = await placeByRenamedContext(rule, ctx);
+    if (rule.type === 'removed-definition') r = await placeByRemovedDefinition(rule, ctx);
     if (r && 'placement' in r) return r;
     // a more specific rule that saw the difference and judged it a guess is not overruled by a looser one
     // (except by a MAY_OVERRULE type); the first refusal is the one reported

@@ -180,6 +180,18 @@ export const renamedContextRule = z.object({
   transform: z.object({ applyTo: z.literal('added-lines') }),
 });
 
+export const removedDefinitionRule = z.object({
+  ...base,
+  type: z.literal('removed-definition'),
+  precondition: z.object({
+    /** upstream context lines each side must have, all matching around the target's definition */
+    minContextPerSide: z.number().int().min(1).default(2),
+    /** share of the lines of upstream's body (non-blank, not the braces) found in the target's body */
+    minSharedShare: z.number().min(0).max(1).default(0.5),
+  }),
+  transform: z.object({ removeTargetDefinition: z.literal(true) }),
+});
+
 const headerPath = z.string().regex(/^[\w.+-]+(?:\/[\w.+-]+)*\.h$/, 'a header path like linux/unaligned.h');
 const release = z.string().regex(/^v\d+\.\d+$/);
 const callForm = z.object({ from: z.string().min(1), to: z.string() }).superRefine((f, c) => {
@@ -216,7 +228,7 @@ export const apiRewriteRule = z.object({
   headers: z.array(z.object({ new: headerPath, old: headerPath, introducedIn: release, source: z.string().min(1) })).default([]),
 });
 
-export const ruleSchema = z.discriminatedUnion('type', [apiRewriteRule, contextSubstitutionRule, contextDriftRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule, reindentRule, alignedRenameRule, renamedContextRule, alignedContextRule]);
+export const ruleSchema = z.discriminatedUnion('type', [apiRewriteRule, removedDefinitionRule, contextSubstitutionRule, contextDriftRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule, reindentRule, alignedRenameRule, renamedContextRule, alignedContextRule]);
 
 /** A yml file holds one rule, or `rules:` with several. */
 export const ruleFileSchema = z.union([ruleSchema, z.object({ rules: z.array(ruleSchema).min(1) })]);
@@ -234,3 +246,4 @@ export type ReindentRule = z.infer<typeof reindentRule>;
 export type AlignedRenameRule = z.infer<typeof alignedRenameRule>;
 export type RenamedContextRule = z.infer<typeof renamedContextRule>;
 export type ApiRewriteRule = z.infer<typeof apiRewriteRule>;
+export type RemovedDefinitionRule = z.infer<typeof removedDefinitionRule>;

@@ -1,0 +1,151 @@
+/**
+ * removed-definition: upstream's hunk only deletes one whole file-scope definition (a function or a struct, with
+ * its kerneldoc comment, EXPORT_SYMBOL line and trailing blank lines), and the target's definition of the same name
+ * reads differently inside (the body drifted between the branches). The hunk's context must match exactly around
+ * the target's definition, and most of the lines of upstream's body must be found in the target's: then its own
+ * definition is removed, as a maintainer deleting "the same function" would. Refused when the target file still
+ * uses the name elsewhere and upstream's did not (a use the change never had to remove).
+ */
+import type { HunkLine } from '../core/patch.ts';
+import type { HunkContext } from '../apply/types.ts';
+import { codeLines } from '../apply/c-syntax.ts';
+import { normalizeWs, hasWord } from '../apply/text.ts';
+import { linesCached } from '../apply/tree-cache.ts';
+import type { PlaceOutcome } from './engine.ts';
+import { adaptation } from './note.ts';
+import type { RemovedDefinitionRule } from './schema.ts';
+
+interface Definition {
+  name: string;
+  kind: 'function' | 'struct';
+  /** first line (kerneldoc comment or heading), heading, closing brace line, and the line after everything removed */
+  start: number;
+  heading: number;
+  close: number;
+  end: number;
+  hasComment: boolean;
+  hasExport: boolean;
+  blanks: number;
+}
+
+/** The name and kind a file-scope heading line defines, or null. */
+function headingOf(line: string): { name: string; kind: Definition['kind'] } | null {
+  if (!/^[A-Za-z_]/.test(line) || /;\s*$/.test(line) || /^(?:EXPORT_SYMBOL|MODULE_|#)/.test(line)) return null;
+  const s = /^(?:static\s+)?(?:const\s+)?struct\s+([A-Za-z_]\w*)\s*\{\s*$/.exec(line);
+  if (s) return { name: s[1], kind: 'struct' };
+  const f = /([A-Za-z_]\w*)\s*\(/.exec(line);
+  if (!f || /=/.test(line.slice(0, f.index))) return null;
+  return { name: f[1], kind: 'function' };
+}
+
+/** The definition starting at `heading` in `lines`: its closing `}`/`};` at column 0, before any other heading. */
+function closeOf(lines: string[], heading: number, kind: Definition['kind']): number {
+  for (let i = heading + 1; i < lines.length; i++) {
+    if (kind === 'function' ? lines[i] === '}' : lines[i] === '};') return i;
+    if (headingOf(lines[i])) return -1;
+  }
+  return -1;
+}
+
+/** The kerneldoc/block comment ending right above `heading`, or `heading` itself. */
+function commentStart(lines: string[], heading: number): number {
+  if (heading === 0 || !/^\s*\*\/\s*$/.test(lines[heading - 1])) return heading;
+  for (let i = heading - 1; i >= 0; i--) if (/^\/\*/.test(lines[i])) return i;
+  return heading;
+}
+
+/** `removed` is exactly one definition (optionally with comment, export line and blank lines after it). */
+function definitionRemoved(removed: string[]): Definition | null {
+  const heading = removed.findIndex((l) => headingOf(l));
+  const h = heading >= 0 ? headingOf(removed[heading]) : null;
+  // nothing before the heading but its comment
+  if (!h || commentStart(removed, heading) !== 0) return null;
+  const start = 0;
+  const close = closeOf(removed, heading, h.kind);
+  if (close < 0) return null;
+  let i = close + 1;
+  const hasExport = i < removed.length && new RegExp(`^EXPORT_SYMBOL(?:_GPL)?\\(${h.name}\\);$`).test(removed[i]);
+  if (hasExport) i++;
+  let blanks = 0;
+  while (i < removed.length && !removed[i].trim()) (i++, blanks++);
+  if (i !== removed.length) return null;
+  return { ...h, start, heading, close, end: removed.length, hasComment: heading > 0, hasExport, blanks };
+}
+
+function same(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((l, k) => normalizeWs(l) === normalizeWs(b[k]));
+}
+
+/**
+ * The removed run and its context, as diffed and slid up or down by up to 3 lines: a diff may show a removed block
+ * shifted where the lines at its edges repeat (`/**` opening both this comment and the next), and only one of the
+ * equivalent readings starts at the definition's first line.
+ */
+function slides(texts: string[], first: number, last: number): { lead: string[]; removed: string[]; trail: string[] }[] {
+  const out = [];
+  for (const k of [0, -1, 1, -2, 2, -3, 3]) {
+    const f = first + k;
+    const l = last + k;
+    if (f < 0 || l >= texts.length) continue;
+    // sliding is only a different reading of the same diff when the lines moved across are equal
+    const ok = k < 0 ? texts.slice(f, first).every((t, i) => t === texts[l + 1 + i]) : texts.slice(last + 1, l + 1).every((t, i) => t === texts[first + i]);
+    if (ok) out.push({ lead: texts.slice(0, f), removed: texts.slice(f, l + 1), trail: texts.slice(l + 1) });
+  }
+  return out;
+}
+
+export async function placeByRemovedDefinition(rule: RemovedDefinitionRule, ctx: HunkContext): Promise<PlaceOutcome> {
+  const hl = ctx.hunk.lines;
+  if (!/\.[ch]$/.test(ctx.path) || hl.some((l) => l.op === '+')) return null;
+  const first = hl.findIndex((l) => l.op === '-');
+  const last = hl.map((l) => l.op).lastIndexOf('-');
+  if (first < 0 || hl.slice(first, last + 1).some((l) => l.op !== '-')) return null;
+  const slid = slides(hl.map((l) => l.text), first, last).find((v) => definitionRemoved(v.removed));
+  if (!slid) return null;
+  const { lead, removed, trail } = slid;
+  const up = definitionRemoved(removed)!;
+  if (lead.length < rule.precondition.minContextPerSide || trail.length < rule.precondition.minContextPerSide) return null;
+
+  const t = ctx.text.lines;
+  const headings = t.flatMap((l, i) => {
+    const h = headingOf(l);
+    return h && h.name === up.name && h.kind === up.kind ? [i] : [];
+  });
+  if (headings.length !== 1) return null;
+  const heading = headings[0];
+  const close = closeOf(t, heading, up.kind);
+  if (close < 0) return null;
+  const start = up.hasComment ? commentStart(t, heading) : heading;
+  let end = close + 1;
+  if (up.hasExport) {
+    if (!new RegExp(`^EXPORT_SYMBOL(?:_GPL)?\\(${up.name}\\);$`).test(t[end] ?? '')) return null;
+    end++;
+  }
+  for (let b = 0; b < up.blanks; b++, end++) if ((t[end] ?? 'x').trim()) return null;
+  // pinned by upstream's own context on both sides, and recognisably the same definition
+  if (!same(lead, t.slice(start - lead.length, start)) || !same(trail, t.slice(end, end + trail.length))) return null;
+  // the bodies, not the comment and heading, show it is the same definition
+  const mine = new Set(t.slice(heading + 1, close).map(normalizeWs));
+  const body = removed.slice(up.heading + 1, up.close).map(normalizeWs).filter((l) => l && l !== '{');
+  const shared = body.filter((l) => mine.has(l)).length / Math.max(1, body.length);
+  if (shared < rule.precondition.minSharedShare) return null;
+
+  const usedElsewhere = (lines: string[], from: number, to: number) => codeLines([...lines.slice(0, from), ...lines.slice(to)]).some((c) => hasWord(c, up.name));
+  if (usedElsewhere(t, start, end)) {
+    const upLines = ctx.upstreamTree ? await linesCached(ctx.upstreamTree, ctx.upstreamPath) : null;
+    const upHeading = upLines ? upLines.findIndex((l) => headingOf(l)?.name === up.name) : -1;
+    const upClose = upHeading >= 0 ? closeOf(upLines!, upHeading, up.kind) : -1;
+    // upstream's file used it elsewhere too: the change removes those uses in hunks of its own
+    if (upClose < 0 || !usedElsewhere(upLines!, upHeading, upClose + 1)) {
+      return { refusal: { check: 'removed-definition-in-use', reason: `\`${up.name}\` is still used elsewhere in ${ctx.path} on the target; upstream's file did not use it outside its definition`, file: ctx.path, hunk: ctx.hunkNo } };
+    }
+  }
+
+  const lines: HunkLine[] = [
+    ...t.slice(start - lead.length, start).map((text) => ({ op: ' ' as const, text })),
+    ...t.slice(start, end).map((text) => ({ op: '-' as const, text })),
+    ...t.slice(end, end + trail.length).map((text) => ({ op: ' ' as const, text })),
+  ];
+  const params = { name: up.name, kind: up.kind, targetLines: String(end - start), upstreamLines: String(removed.length), targetRemoval: 'definition' };
+  return { placement: { path: ctx.path, start: start - lead.length, lines, method: 'rules', adaptations: [adaptation(rule, ctx, params)], section: ctx.hunk.section } };
+}
