@@ -27,7 +27,7 @@
  */
 import type { HunkLine } from '../core/patch.ts';
 import type { TreeView } from '../core/tree.ts';
-import { C_KEYWORDS, codeLines, codeText, declaredInCode, declaredNames, declaredType, enclosingFunctionStart, functionNameOf, identifiersOf, isDeclaredIn, type DeclaredType } from './c-syntax.ts';
+import { C_KEYWORDS, codeLines, codeText, declaredInCode, findCalls, declaredNames, declaredType, enclosingFunctionStart, functionNameOf, identifiersOf, isDeclaredIn, type DeclaredType } from './c-syntax.ts';
 import { lockBalance, returnSkipsCleanup, type UpstreamSide } from './flow-checks.ts';
 import { includedHeaders } from './includes.ts';
 import { excerpt } from './locate.ts';
@@ -571,32 +571,7 @@ async function kconfigSymbol(p: Placement, addedCode: string[], ctx: CheckContex
  * `x.name(` excluded: those are function pointers of some struct, not this function). null entries: variadic.
  */
 export function arities(code: string, name: string): (number | null)[] {
-  const out: (number | null)[] = [];
-  const re = new RegExp(`(?<![\\w.>])${name}\\s*\\(`, 'g');
-  for (let m = re.exec(code); m; m = re.exec(code)) {
-    let depth = 0;
-    let args = 0;
-    let any = false;
-    let i = m.index + m[0].length;
-    let text = '';
-    for (; i < code.length; i++) {
-      const c = code[i];
-      if (c === '(' || c === '[' || c === '{') depth++;
-      else if (c === ')' || c === ']' || c === '}') {
-        if (depth === 0) break;
-        depth--;
-      } else if (c === ',' && depth === 0) {
-        args++;
-        continue;
-      } else if (c === ';' && depth === 0) break;
-      if (!/\s/.test(c)) any = true;
-      text += c;
-    }
-    if (i >= code.length || code[i] !== ')') continue; // the call continues beyond what we see
-    if (text.includes('...')) out.push(null);
-    else out.push(any && !/^\s*void\s*$/.test(text) ? args + 1 : 0);
-  }
-  return out;
+  return findCalls(code, name).map((c) => (c.args.some((a) => a.includes('...')) ? null : c.args.length === 1 && /^(?:void)?$/.test(c.args[0]) ? 0 : c.args.length));
 }
 
 /** The one argument count every occurrence agrees on, or null (none, variadic, or disagreeing: a macro trick). */

@@ -6,6 +6,7 @@
  * never match) and keeps the argument's own text, line breaks included, so a call wrapped over several lines stays
  * wrapped the same way.
  */
+import { findCalls, maskNonCode } from '../apply/c-syntax.ts';
 
 export interface CallTemplate {
   name: string;
@@ -31,83 +32,6 @@ export function parseTemplate(from: string, to: string): CallTemplate {
   if (new Set(params.map((p) => p.name)).size !== params.length) throw new Error(`\`${from}\` names a placeholder twice`);
   if (to.includes('\n') && !m[3]) throw new Error(`\`${from}\`: a replacement of several lines needs a whole statement (end \`from\` with ;)`);
   return { name: m[1], params, statement: m[3] === ';', to };
-}
-
-/** `text` with comments and string/char literals blanked to spaces, same length, line breaks kept. */
-export function maskNonCode(text: string): string {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      const stop = end === -1 ? text.length : end + 2;
-      out += text.slice(i, stop).replace(/[^\n]/g, ' ');
-      i = stop;
-    } else if (c === '/' && text[i + 1] === '/') {
-      const end = text.indexOf('\n', i);
-      const stop = end === -1 ? text.length : end;
-      out += ' '.repeat(stop - i);
-      i = stop;
-    } else if (c === '"' || c === "'") {
-      let j = i + 1;
-      while (j < text.length && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
-      const stop = Math.min(j + 1, text.length);
-      out += c + ' '.repeat(Math.max(0, stop - i - 2)) + (stop - i >= 2 ? text[stop - 1] : '');
-      i = stop;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
-}
-
-export interface CallSite {
-  start: number;
-  /** index just past the opening parenthesis */
-  open: number;
-  /** index just past the closing parenthesis (and the `;` of a statement template) */
-  end: number;
-  /** argument texts as written (trimmed), and the separators after each but the last (`,` and the white space) */
-  args: string[];
-  seps: string[];
-}
-
-/** Every complete call of `name` in `text`, outermost first, skipping comments and strings. */
-export function findCalls(text: string, name: string): CallSite[] {
-  const code = maskNonCode(text);
-  const out: CallSite[] = [];
-  const re = new RegExp(`(?<![\\w.>])${name}\\s*\\(`, 'g');
-  for (let m = re.exec(code); m; m = re.exec(code)) {
-    const open = m.index + m[0].length;
-    let depth = 0;
-    let argStart = open;
-    const args: string[] = [];
-    const seps: string[] = [];
-    let i = open;
-    for (; i < code.length; i++) {
-      const c = code[i];
-      if (c === '(' || c === '[' || c === '{') depth++;
-      else if (c === ')' || c === ']' || c === '}') {
-        if (depth === 0) break;
-        depth--;
-      } else if (c === ',' && depth === 0) {
-        const raw = text.slice(argStart, i);
-        args.push(raw.trim());
-        const after = /^,\s*/.exec(text.slice(i))![0];
-        seps.push(after);
-        argStart = i + after.length;
-        i = argStart - 1;
-      } else if (c === ';' && depth === 0) break;
-    }
-    if (i >= code.length || code[i] !== ')') continue;
-    const last = text.slice(argStart, i).trim();
-    if (last || args.length) args.push(last);
-    out.push({ start: m.index, open, end: i + 1, args, seps });
-    re.lastIndex = i + 1;
-  }
-  return out;
 }
 
 /** An argument that needs no parentheses wherever an expression goes: a name, number, member chain or call. */
