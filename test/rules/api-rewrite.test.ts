@@ -114,6 +114,16 @@ describe('api-rewrite: newer kernel APIs written in the older form the target ha
     expect(inExpr.outcome).toBe('refused');
   });
 
+  it('reads and writes inode times through the members the older struct inode has', async () => {
+    const fsH = 'struct timespec64 { long tv_sec; long tv_nsec; };\nstruct inode { struct timespec64 i_atime; struct timespec64 i_mtime; };\n';
+    const before = edit(GADGET_C, 'struct gadget {\n', 'struct gadget {\n\tstruct inode vfs;\n\tstruct timespec64 seen;\n\tlong sec;\n');
+    const added = '\tg->seen = inode_get_mtime(&g->vfs);\n\tg->sec = inode_get_atime_sec(&g->vfs);\n\tinode_set_mtime_to_ts(&g->vfs, g->seen);\n';
+    const r = await portPatch(fix(added, before), tree({ 'include/linux/slab.h': SLAB_OLD, 'include/linux/fs.h': fsH, [DRV]: before }));
+    expect(r.outcome).toBe('adapted');
+    expect(r.files[0].content).toContain('\tg->seen = g->vfs.i_mtime;\n\tg->sec = g->vfs.i_atime.tv_sec;\n\tg->vfs.i_mtime = g->seen;\n');
+    expect(r.adaptations.map((a) => a.params.from)).toEqual(['inode_get_mtime', 'inode_set_mtime_to_ts', 'inode_get_atime_sec']);
+  });
+
   it('drops a __counted_by annotation the target does not know', async () => {
     const before = GADGET_C;
     const after = edit(before, '\tstruct gadget_slot slots[];', '\tstruct gadget_slot slots[] __counted_by(len);');
