@@ -274,8 +274,10 @@ export function maskNonCode(text: string): string {
     } else if (c === '"' || c === "'") {
       let j = i + 1;
       while (j < text.length && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
-      const stop = Math.min(j + 1, text.length);
-      out += c + ' '.repeat(Math.max(0, stop - i - 2)) + (stop - i >= 2 ? text[stop - 1] : '');
+      const closed = j < text.length && text[j] === c;
+      const stop = closed ? j + 1 : Math.min(j, text.length);
+      // the literal's inside blanked (its escaped line breaks kept); an unterminated one is blanked to the line's end
+      out += (c + text.slice(i + 1, closed ? j : stop).replace(/[^\n]/g, ' ') + (closed ? c : '')).slice(0, stop - i);
       i = stop;
     } else {
       out += c;
@@ -296,8 +298,8 @@ export interface CallSite {
   seps: string[];
 }
 
-/** Every complete call of `name` in `text`, outermost first, skipping comments and strings. */
-export function findCalls(text: string, name: string): CallSite[] {
+/** Every complete call of `name` in `text`, outermost first (nested ones too with `nested`), skipping comments and strings. */
+export function findCalls(text: string, name: string, opts: { nested?: boolean } = {}): CallSite[] {
   const code = maskNonCode(text);
   const out: CallSite[] = [];
   const re = new RegExp(`(?<![\\w.>])${name}\\s*\\(`, 'g');
@@ -327,7 +329,7 @@ export function findCalls(text: string, name: string): CallSite[] {
     const last = text.slice(argStart, i).trim();
     if (last || args.length) args.push(last);
     out.push({ start: m.index, open, end: i + 1, args, seps });
-    re.lastIndex = i + 1;
+    re.lastIndex = opts.nested ? open : i + 1;
   }
   return out;
 }

@@ -79,6 +79,9 @@ export async function checkPlacement(p: Placement, ctx: CheckContext): Promise<R
   const addedIdx = p.lines.flatMap((l, i) => (l.op === '+' ? [i] : []));
   const where = { file: p.path, hunk: ctx.hunkNo, targetExcerpt: excerpt(ctx.text.lines, p.start, p.lines.filter((l) => l.op !== '+').length) };
   // a hunk that only removes lines can still unbalance a lock
+  // a removal of the target's own definition is judged on what remains, whatever the hunk adds
+  const defInUse = await removedDefinitionInUse(p, ctx, where);
+  if (defInUse) return defInUse;
   if (!addedIdx.length) return /\.[ch]$/.test(p.path) ? lockBalance(ctx.text.lines, ctx.newLines, p.lines, p.start, ctx.newStart, where, upstreamSide(ctx)) : null;
   const addedCode = addedIdx.map((i) => code[i]);
   const scope = functionScope(p, ctx);
@@ -414,14 +417,15 @@ function undeclaredLocal(p: Placement, addedCode: string[], scope: string[], ctx
   const { locals, fileScope } = declarationsOf(ctx.text.lines);
   // names the added code declares itself (locals, a #define's parameters) are not the function's business
   const checked = declaredNames(addedCode);
-  for (const c of addedCode) {
+  for (const [ci, c] of addedCode.entries()) {
     for (const m of c.matchAll(/(?<![\w.>])(&?)\s*\b([a-z_][a-z0-9_]*)\b\s*(->|\.(?!\.)|=(?!=)|\[)?/g)) {
       const name = m[2];
       // a bare argument of a call, `f(a, name)`: a variable's value passed on (the seed's `attrs`)
       const at = m.index + m[0].indexOf(name);
       const bareArg = !m[1] && !m[3] && /[(,]\s*$/.test(c.slice(0, at)) && /^\s*[,)]/.test(c.slice(m.index + m[0].length));
       if (!m[1] && !m[3] && !bareArg) continue;
-      if (bareArg && isMemberArgument(c, at)) continue;
+      // the call may have opened on an earlier added line
+      if (bareArg && isMemberArgument([...addedCode.slice(0, ci), c.slice(0, at)].join('\n'), at + addedCode.slice(0, ci).reduce((n, l) => n + l.length + 1, 0))) continue;
       if (checked.has(name) || C_KEYWORDS.has(name)) continue;
       checked.add(name);
       // known as a local elsewhere in the file, or unknown to the file and assigned here like a local
@@ -443,11 +447,50 @@ function undeclaredLocal(p: Placement, addedCode: string[], scope: string[], ctx
   return upstreamLocal(addedCode, scope, fileScope, ctx, where);
 }
 
+/** Where `lines` use `name` in code: the enclosing function's name, or '' at file scope. */
+function usersOf(lines: string[], name: string): Set<string> {
+  const out = new Set<string>();
+  codeLines(lines).forEach((c, i) => {
+    if (!hasWord(c, name)) return;
+    const fn = enclosingFunctionStart(lines, i + 1);
+    out.add(fn >= 0 ? (functionNameOf(lines[fn]) ?? '') : '');
+  });
+  return out;
+}
+
+/**
+ * A placement that removes the target's own definition of a function or struct (removed-definition): nothing may
+ * still use the name - in this file after all its hunks, except in a function that used it upstream too (the change
+ * removes that use in a hunk not in view), nor, for a function other files can call, in another file of the target
+ * that upstream's tree did not also have using it.
+ */
+async function removedDefinitionInUse(p: Placement, ctx: CheckContext, where: Where): Promise<Refusal | null> {
+  const removal = p.adaptations.find((a) => a.params.targetRemoval === 'definition');
+  if (!removal) return null;
+  const name = removal.params.name;
+  const theirUsers = ctx.upstream?.lines ? usersOf(ctx.upstream.lines, name) : new Set<string>();
+  theirUsers.delete(name); // its own definition's lines
+  const left = [...usersOf(ctx.newLines, name)].filter((f) => !theirUsers.has(f));
+  if (left.length) {
+    const at = left.map((f) => (f ? `${f}()` : 'file scope')).join(', ');
+    return { check: 'removed-definition-in-use', reason: `\`${name}\` is removed but still used on the target in ${p.path} (${at}), where upstream did not use it`, ...where };
+  }
+  if (removal.params.static === 'true') return null;
+  const users = async (tree: TreeView) => (await tree.filesWithWord(name)).filter((f) => f !== p.path && f !== ctx.upstreamPath && /\.[ch]$/.test(f));
+  const theirs = new Set(ctx.upstream ? await users(ctx.upstream.tree) : []);
+  const files = (await users(ctx.tree)).filter((f) => !theirs.has(f));
+  if (!files.length) return null;
+  return { check: 'removed-definition-in-use', reason: `\`${name}\` is removed but ${files.slice(0, 3).join(', ')} on the target still use${files.length === 1 ? 's' : ''} it`, ...where };
+}
+
 /** Macros that take a struct member's name (not a value) at this 0-based argument position. */
 const MEMBER_ARGS: Record<string, number> = {
   struct_size: 1, struct_size_t: 1, flex_array_size: 1, offsetof: 1, offsetofend: 1, sizeof_field: 1,
-  container_of: 2, container_of_const: 2, list_entry: 2, list_first_entry: 2, list_last_entry: 2,
-  list_for_each_entry: 2, list_for_each_entry_safe: 3, hlist_for_each_entry: 2, from_timer: 2, timer_container_of: 2,
+  container_of: 2, container_of_const: 2, list_entry: 2, list_first_entry: 2, list_first_entry_or_null: 2,
+  list_last_entry: 2, list_next_entry: 1, list_prev_entry: 1, list_for_each_entry: 2, list_for_each_entry_safe: 3,
+  list_for_each_entry_reverse: 2, list_for_each_entry_continue: 2, list_for_each_entry_rcu: 2, hlist_entry: 2,
+  hlist_for_each_entry: 2, rb_entry: 2, from_timer: 2, timer_container_of: 2, __counted_by: 0,
+  kmalloc_flex: 1, kzalloc_flex: 1, kvmalloc_flex: 1, kvzalloc_flex: 1,
 };
 
 /** Is the bare name at `at` in `code` the member-name argument of such a macro (`struct_size(p, slots, n)`)? */
@@ -571,7 +614,7 @@ async function kconfigSymbol(p: Placement, addedCode: string[], ctx: CheckContex
  * `x.name(` excluded: those are function pointers of some struct, not this function). null entries: variadic.
  */
 export function arities(code: string, name: string): (number | null)[] {
-  return findCalls(code, name).map((c) => (c.args.some((a) => a.includes('...')) ? null : c.args.length === 1 && /^(?:void)?$/.test(c.args[0]) ? 0 : c.args.length));
+  return findCalls(code, name, { nested: true }).map((c) => (c.args.some((a) => a.includes('...')) ? null : c.args.length === 1 && /^(?:void)?$/.test(c.args[0]) ? 0 : c.args.length));
 }
 
 /** The one argument count every occurrence agrees on, or null (none, variadic, or disagreeing: a macro trick). */

@@ -115,7 +115,7 @@ async function portFile(fp: FilePatch, pc: PortContext): Promise<FileResult> {
   const placements: Placement[] = [];
   const contexts = new Map<Placement, HunkContext>();
   for (const [i, hunk] of fp.hunks.entries()) {
-    const ctx: HunkContext = { tree, upstreamPath, path: targetPath, text, hunk, hunkNo: i + 1, upstreamTree: pc.upstreamTree };
+    const ctx: HunkContext = { tree, upstreamPath, path: targetPath, text, hunk, hunkNo: i + 1, upstreamTree: pc.upstreamTree, patchDeclared: pc.patchDeclared };
     let p = await placeHunk(ctx, norm, rules);
     p = await rewriteByRules(rules, p, ctx);
     placements.push(p);

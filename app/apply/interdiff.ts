@@ -7,6 +7,7 @@
 import type { Adaptation } from '../core/backport.ts';
 import type { FilePatch, HunkLine } from '../core/patch.ts';
 import { filePath } from '../core/patch.ts';
+import { maskNonCode } from './c-syntax.ts';
 import { normalizeWs, replaceToken, shiftIndent } from './text.ts';
 
 export interface Interdiff {
@@ -39,15 +40,25 @@ function expected(lines: HunkLine[], adaptations: Adaptation[]): HunkLine[] {
   return out;
 }
 
-/** `from` replaced once by `to` in the first run of consecutive added lines that contains it. */
+/** Where `from` starts in `text` as code (not in a comment or string, not the tail of a longer name), or -1. */
+function codeIndexOf(text: string, from: string): number {
+  const code = maskNonCode(text);
+  for (let i = text.indexOf(from); i >= 0; i = text.indexOf(from, i + 1)) {
+    if (code[i] === text[i] && !/[\w.>]/.test(text[i - 1] ?? ' ')) return i;
+  }
+  return -1;
+}
+
+/** `from` replaced once by `to` in the first run of consecutive added lines that has it as code. */
 function rewriteInRuns(lines: HunkLine[], from: string, to: string): HunkLine[] {
   for (let i = 0; i < lines.length; ) {
     let j = i;
     while (j < lines.length && lines[j].op === '+') j++;
     if (j > i) {
       const text = lines.slice(i, j).map((l) => l.text).join('\n');
-      if (text.includes(from)) {
-        const rewritten = text.replace(from, () => to).split('\n').map((t) => ({ op: '+' as const, text: t }));
+      const at = codeIndexOf(text, from);
+      if (at >= 0) {
+        const rewritten = (text.slice(0, at) + to + text.slice(at + from.length)).split('\n').map((t) => ({ op: '+' as const, text: t }));
         return [...lines.slice(0, i), ...rewritten, ...lines.slice(j)];
       }
     }

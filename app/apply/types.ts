@@ -53,6 +53,8 @@ export interface HunkContext {
   hunkNo: number;
   /** upstream's tree before the change, when known (rules that compare upstream's file with the target's) */
   upstreamTree?: TreeView;
+  /** names the patch's added lines declare, in any file (a rule must not rewrite what the patch itself brings) */
+  patchDeclared?: Set<string>;
 }
 
 export class RefusedError extends Error {

@@ -19,8 +19,11 @@ async function targetHas(ctx: HunkContext, name: string): Promise<boolean> {
   return targetWords(ctx.text.lines).has(name) || (await headersHaveWord(ctx.tree, name));
 }
 
-/** Apply `edit` to each run of consecutive added lines, joined by line breaks (a call may span lines). */
-function rewriteRuns(lines: HunkLine[], edit: (text: string) => Rewritten): { lines: HunkLine[]; changes: Rewritten['changes'] } {
+/**
+ * Apply `edit` to each run of consecutive added lines, joined by line breaks (a call may span lines), telling it
+ * the line before the run as it will read after the patch.
+ */
+function rewriteRuns(lines: HunkLine[], edit: (text: string, before: string) => Rewritten): { lines: HunkLine[]; changes: Rewritten['changes'] } {
   const out: HunkLine[] = [];
   const changes: Rewritten['changes'] = [];
   for (let i = 0; i < lines.length; ) {
@@ -31,7 +34,8 @@ function rewriteRuns(lines: HunkLine[], edit: (text: string) => Rewritten): { li
     let j = i;
     while (j < lines.length && lines[j].op === '+') j++;
     const run = lines.slice(i, j);
-    const r = edit(run.map((l) => l.text).join('\n'));
+    const before = [...out].reverse().find((l) => l.op !== '-')?.text ?? '';
+    const r = edit(run.map((l) => l.text).join('\n'), before);
     if (!r.changes.length) out.push(...run);
     else {
       const texts = r.text.split('\n');
@@ -54,10 +58,11 @@ export async function rewriteByApiRewrite(rule: ApiRewriteRule, p: Placement, ct
     for (const c of changes) adaptations.push(adaptation(rule, ctx, { from, introducedIn, call: c.call, replacement: c.replacement, rewriteFrom: c.exactFrom, rewriteTo: c.exactTo }));
   };
   for (const api of rule.calls) {
-    if (!used.has(api.new) || (await targetHas(ctx, api.new))) continue;
+    // the patch that adds the API (or a copy of it) is applied as written
+    if (!used.has(api.new) || ctx.patchDeclared?.has(api.new) || (await targetHas(ctx, api.new))) continue;
     if (!(await Promise.all(api.requires.map((n) => targetHas(ctx, n)))).every(Boolean)) continue;
     const forms = api.forms.map((f) => parseTemplate(f.from, f.to));
-    const r = rewriteRuns(lines, (text) => rewriteCalls(text, forms));
+    const r = rewriteRuns(lines, (text, before) => rewriteCalls(text, forms, before));
     if (!r.changes.length) continue;
     lines = r.lines;
     record(api.new, api.introducedIn, r.changes);

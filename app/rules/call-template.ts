@@ -92,7 +92,7 @@ export interface Rewritten {
  * fit one of `forms`. A statement form applies only to a call that is a whole statement; its later lines take the
  * indentation of the statement's line. Calls that fit no form are left as they are.
  */
-export function rewriteCalls(text: string, forms: CallTemplate[]): Rewritten {
+export function rewriteCalls(text: string, forms: CallTemplate[], before = ''): Rewritten {
   const changes: Rewritten['changes'] = [];
   let out = text;
   const name = forms[0].name;
@@ -102,9 +102,13 @@ export function rewriteCalls(text: string, forms: CallTemplate[]): Rewritten {
     const indent = /^[ \t]*/.exec(out.slice(lineStart))![0];
     const atStatementStart = out.slice(lineStart, site.start).trim() === '';
     const semi = /^\s*;/.exec(out.slice(site.end));
+    // an argument carrying a comment would take it to where the template puts the argument (`// ...` swallowing
+    // the rest of the call): left alone
+    if (site.args.some((a) => maskNonCode(a) !== a.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, (q) => q[0] + ' '.repeat(q.length - 2) + q[0]))) continue;
     for (const tpl of forms) {
       if (tpl.params.length !== site.args.length) continue;
       if (tpl.statement && !(atStatementStart && semi)) continue;
+      if (tpl.to.includes('\n') && !newStatementMayFollow(out.slice(0, lineStart), before, lineOf(out, lineStart))) continue;
       if (!tpl.params.every((p, k) => site.args[k].startsWith(p.prefix) && site.args[k].length > p.prefix.length)) continue;
       const bound = new Map(tpl.params.map((p, k) => [p.name, site.args[k].slice(p.prefix.length).trim()] as [string, string]));
       const end = tpl.statement ? site.end + semi![0].length : site.end;
@@ -139,6 +143,16 @@ function indentTo(col: number): string {
   return '\t'.repeat(Math.floor(col / 8)) + ' '.repeat(col % 8);
 }
 
+/**
+ * Several statements may replace one only where a statement ends before it (`;`, `{`, `}`, a label or case) -
+ * not as the body of an unbraced if/for/while/else - and not on a macro line continued by a backslash.
+ */
+function newStatementMayFollow(textBefore: string, lineBeforeRun: string, line: string): boolean {
+  if (/\\\s*$/.test(line)) return false;
+  const prev = maskNonCode(`${lineBeforeRun}\n${textBefore}`).split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+  return prev === '' || /[;{}:]$/.test(prev);
+}
+
 /** The rest of `text`'s line from `at`. */
 function lineOf(text: string, at: number): string {
   const end = text.indexOf('\n', at);
@@ -156,14 +170,15 @@ function kernelLayout(replacement: string, before: string, oldOpen: string, afte
   const oldCol = columnAfter(oldOpen);
   const newCol = columnAfter(before + paren[0]);
   let out = replacement.replace(/\n([ \t]*)/g, (all, ws: string) => (columnAfter(ws) === oldCol ? `\n${indentTo(newCol)}` : all));
-  if (out.includes('\n') || columnAfter(before + out + after) <= MAX_COLUMNS || columnAfter(oldLine) > MAX_COLUMNS) return out;
-  const code = maskNonCode(out);
+  const code = (s: string) => maskNonCode(s).replace(/\s+$/, '');
+  if (out.includes('\n') || columnAfter(code(before + out + after)) <= MAX_COLUMNS || columnAfter(code(oldLine)) > MAX_COLUMNS) return out;
+  const masked = maskNonCode(out);
   let depth = 0;
   let breakAt = -1;
   for (let i = 0; i < out.length; i++) {
-    if (code[i] === '(') depth++;
-    if (code[i] === ')') depth--;
-    if (code[i] === ',' && depth === 1 && columnAfter(before + out.slice(0, i + 1)) <= MAX_COLUMNS) breakAt = i;
+    if (masked[i] === '(') depth++;
+    if (masked[i] === ')') depth--;
+    if (masked[i] === ',' && depth === 1 && columnAfter(before + out.slice(0, i + 1)) <= MAX_COLUMNS) breakAt = i;
   }
   if (breakAt < 0) return out;
   out = out.slice(0, breakAt + 1) + `\n${indentTo(newCol)}` + out.slice(breakAt + 1).replace(/^\s+/, '');

@@ -3,14 +3,13 @@
  * its kerneldoc comment, EXPORT_SYMBOL line and trailing blank lines), and the target's definition of the same name
  * reads differently inside (the body drifted between the branches). The hunk's context must match exactly around
  * the target's definition, and most of the lines of upstream's body must be found in the target's: then its own
- * definition is removed, as a maintainer deleting "the same function" would. Refused when the target file still
- * uses the name elsewhere and upstream's did not (a use the change never had to remove).
+ * definition is removed, as a maintainer deleting "the same function" would. Whether anything still uses it is
+ * for the safety checks to say, on the file after all hunks (checks.ts removedDefinitionInUse).
  */
 import type { HunkLine } from '../core/patch.ts';
 import type { HunkContext } from '../apply/types.ts';
 import { codeLines } from '../apply/c-syntax.ts';
 import { normalizeWs, hasWord } from '../apply/text.ts';
-import { linesCached } from '../apply/tree-cache.ts';
 import type { PlaceOutcome } from './engine.ts';
 import { adaptation } from './note.ts';
 import type { RemovedDefinitionRule } from './schema.ts';
@@ -33,8 +32,10 @@ function headingOf(line: string): { name: string; kind: Definition['kind'] } | n
   if (!/^[A-Za-z_]/.test(line) || /;\s*$/.test(line) || /^(?:EXPORT_SYMBOL|MODULE_|#)/.test(line)) return null;
   const s = /^(?:static\s+)?(?:const\s+)?struct\s+([A-Za-z_]\w*)\s*\{\s*$/.exec(line);
   if (s) return { name: s[1], kind: 'struct' };
-  const f = /([A-Za-z_]\w*)\s*\(/.exec(line);
-  if (!f || /=/.test(line.slice(0, f.index))) return null;
+  // attribute macros before the declaration (`__printf(2, 3) int foo(`) are not its name
+  const bare = line.replace(/^(?:__\w+\s*\([^()]*\)\s*)+/, '');
+  const f = /([A-Za-z_]\w*)\s*\(/.exec(bare);
+  if (!f || /=/.test(bare.slice(0, f.index))) return null;
   return { name: f[1], kind: 'function' };
 }
 
@@ -130,22 +131,11 @@ export async function placeByRemovedDefinition(rule: RemovedDefinitionRule, ctx:
   const shared = body.filter((l) => mine.has(l)).length / Math.max(1, body.length);
   if (shared < rule.precondition.minSharedShare) return null;
 
-  const usedElsewhere = (lines: string[], from: number, to: number) => codeLines([...lines.slice(0, from), ...lines.slice(to)]).some((c) => hasWord(c, up.name));
-  if (usedElsewhere(t, start, end)) {
-    const upLines = ctx.upstreamTree ? await linesCached(ctx.upstreamTree, ctx.upstreamPath) : null;
-    const upHeading = upLines ? upLines.findIndex((l) => headingOf(l)?.name === up.name) : -1;
-    const upClose = upHeading >= 0 ? closeOf(upLines!, upHeading, up.kind) : -1;
-    // upstream's file used it elsewhere too: the change removes those uses in hunks of its own
-    if (upClose < 0 || !usedElsewhere(upLines!, upHeading, upClose + 1)) {
-      return { refusal: { check: 'removed-definition-in-use', reason: `\`${up.name}\` is still used elsewhere in ${ctx.path} on the target; upstream's file did not use it outside its definition`, file: ctx.path, hunk: ctx.hunkNo } };
-    }
-  }
-
   const lines: HunkLine[] = [
     ...t.slice(start - lead.length, start).map((text) => ({ op: ' ' as const, text })),
     ...t.slice(start, end).map((text) => ({ op: '-' as const, text })),
     ...t.slice(end, end + trail.length).map((text) => ({ op: ' ' as const, text })),
   ];
-  const params = { name: up.name, kind: up.kind, targetLines: String(end - start), upstreamLines: String(removed.length), targetRemoval: 'definition' };
+  const params = { name: up.name, kind: up.kind, static: String(/^static\b/.test(t[heading])), targetLines: String(end - start), upstreamLines: String(removed.length), targetRemoval: 'definition' };
   return { placement: { path: ctx.path, start: start - lead.length, lines, method: 'rules', adaptations: [adaptation(rule, ctx, params)], section: ctx.hunk.section } };
 }

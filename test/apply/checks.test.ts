@@ -77,6 +77,8 @@ describe('safety checks', () => {
     for (const use of ['\twd->buf = container_of(wd->buf, struct widget_dev, err);\n', '\twd->count = struct_size(wd, err, wd->count);\n']) {
       expect((await portPatch(addToTeardown(use), tree({ [CORE]: CORE_C, ...macros }))).outcome).toBe('clean');
     }
+    // a call opened on the line before
+    expect((await portPatch(addToTeardown('\twd->buf = container_of(wd->buf,\n\t\t\t       struct widget_dev, err);\n'), tree({ [CORE]: CORE_C, ...macros }))).outcome).toBe('clean');
     // the same name as a value argument still needs a declaration
     const r = await portPatch(addToTeardown('\twd->count = struct_size(wd, buf, err);\n'), tree({ [CORE]: CORE_C, ...macros }));
     expect(r.refusal?.check).toBe('undeclared-local');

@@ -124,6 +124,40 @@ describe('api-rewrite: newer kernel APIs written in the older form the target ha
     expect(r.adaptations.map((a) => a.params.from)).toEqual(['inode_get_mtime', 'inode_set_mtime_to_ts', 'inode_get_atime_sec']);
   });
 
+  it('applies a patch that brings the API itself as written', async () => {
+    const slabH = 'include/linux/slab.h';
+    const withApi = SLAB_OLD.replace('#endif', '#define kzalloc_obj(P, ...) kzalloc(sizeof(P), GFP_KERNEL)\n#endif');
+    const patch = [...upstream(slabH, SLAB_OLD, withApi), ...fix('\tg->stats = kzalloc_obj(*g->stats);\n')];
+    const r = await portPatch(patch, tree({ [slabH]: SLAB_OLD, [DRV]: GADGET_C }));
+    expect(r.outcome).toBe('clean');
+    expect(r.files.find((f) => f.path === slabH)?.content).toBe(withApi);
+    expect(r.files.find((f) => f.path === DRV)?.content).toContain('\tg->stats = kzalloc_obj(*g->stats);');
+  });
+
+  it('never splits a statement that is the body of an unbraced loop or a macro line', async () => {
+    const loop = '\tfor (n = 0; n < 2; n++)\n\t\thrtimer_setup(&g->poll, gadget_poll, CLOCK_MONOTONIC, HRTIMER_MODE_REL);\n';
+    const r = await portPatch(fix(loop), tree({ 'include/linux/slab.h': SLAB_OLD, [DRV]: GADGET_C }));
+    expect(r.outcome).toBe('refused');
+    expect(r.refusal?.reason).toContain('hrtimer_setup');
+    const forms = [parseTemplate('hrtimer_setup(T, F, C, M);', 'hrtimer_init(T, C, M);\n(T)->function = F;')];
+    expect(rewriteCalls('\thrtimer_setup(&d->t, fn, C, M);\t\\', forms, '#define GADGET_INIT(d)\t\\').changes).toEqual([]);
+    expect(rewriteCalls('\thrtimer_setup(&d->t, fn, C, M);', forms, '\tif (x)').changes).toEqual([]);
+    expect(rewriteCalls('\thrtimer_setup(&d->t, fn, C, M);', forms, '\tif (x) {').changes).toHaveLength(1);
+  });
+
+  it('leaves a call alone when an argument carries a comment the new order would misplace', () => {
+    const objs = [parseTemplate('kmalloc_objs(P, COUNT)', 'kmalloc_array(COUNT, sizeof(P), GFP_KERNEL)')];
+    expect(rewriteCalls('\tp = kmalloc_objs(*p, n // entries\n\t\t);', objs).changes).toEqual([]);
+    expect(rewriteCalls('\tp = kmalloc_objs(*p, n /* entries */);', objs).changes).toEqual([]);
+    expect(rewriteCalls('\tp = kmalloc_objs(*p, strlen("a,b"));', objs).text).toBe('\tp = kmalloc_array(strlen("a,b"), sizeof(*p), GFP_KERNEL);');
+  });
+
+  it('the interdiff finds the rewritten call where it is code, not in a comment above it', async () => {
+    const r = await portPatch(fix('\t/* kzalloc_obj(*g->stats) zeroes it */\n\tg->stats = kzalloc_obj(*g->stats);\n'), tree({ 'include/linux/slab.h': SLAB_OLD, [DRV]: GADGET_C }));
+    expect(r.outcome).toBe('adapted');
+    expect(r.files[0].content).toContain('\t/* kzalloc_obj(*g->stats) zeroes it */\n\tg->stats = kzalloc(sizeof(*g->stats), GFP_KERNEL);\n');
+  });
+
   it('drops a __counted_by annotation the target does not know', async () => {
     const before = GADGET_C;
     const after = edit(before, '\tstruct gadget_slot slots[];', '\tstruct gadget_slot slots[] __counted_by(len);');
@@ -192,5 +226,16 @@ describe('call templates', () => {
     expect(() => parseRuleFile(bad, 'api-x.yml')).toThrow(/every form must call/);
     expect(() => parseRuleFile(bad.replace('bar_new(A)', 'foo_new(a)'), 'api-x.yml')).toThrow(/placeholder/);
     expect(parseRuleFile(bad.replace('bar_new(A)', 'foo_new(A)'), 'api-x.yml')[0]).toMatchObject({ type: 'api-rewrite', headers: [] });
+  });
+});
+
+describe('C call scanning (c-syntax findCalls, maskNonCode)', () => {
+  it('counts nested calls of the same name, and never reads into an unterminated literal', async () => {
+    const { findCalls, maskNonCode } = await import('../../app/apply/c-syntax.ts');
+    const { arities } = await import('../../app/apply/checks.ts');
+    expect(arities('x = f(a, f(b));', 'f')).toEqual([2, 1]);
+    expect(findCalls('f(a, f(b))', 'f').map((c) => c.args)).toEqual([['a', 'f(b)']]);
+    expect(findCalls('f(a, "x)', 'f')).toEqual([]);
+    expect(maskNonCode('g("a,\\\nb", \'(\') /* ) */')).toBe('g("   \n ", \' \')        ');
   });
 });

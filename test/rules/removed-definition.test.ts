@@ -72,6 +72,28 @@ describe('removed-definition: upstream deletes a whole definition whose body dri
     expect(r.refusal?.check).toBe('removed-definition-in-use');
   });
 
+  it("refuses when a use upstream removes elsewhere is joined by one of the branch's own", async () => {
+    // upstream's file called the helper from gizmo_send (a sibling hunk drops that call); the branch also calls
+    // it from a function of its own, which no hunk touches
+    const poll = (call: string) => `\nint gizmo_poll(struct gizmo_chan *chan)\n{\n\tint n = 0;\n${call}\treturn n;\n}\n`;
+    const upBefore = file(HELPER_UP) + poll('\tgizmo_map_shmem(chan);\n');
+    const upAfter = file('') + poll('');
+    const other = '\nint gizmo_other(struct gizmo_chan *chan)\n{\n\treturn gizmo_map_shmem(chan);\n}\n';
+    const r = await portPatch(upstream(DRV, upBefore, upAfter), tree({ [DRV]: file(HELPER_BRANCH) + poll('\tgizmo_map_shmem(chan);\n') + other }));
+    expect(r.outcome).toBe('refused');
+    expect(r.refusal?.check).toBe('removed-definition-in-use');
+    // without the branch's own caller the same patch ports, both hunks
+    const ok = await portPatch(upstream(DRV, upBefore, upAfter), tree({ [DRV]: file(HELPER_BRANCH) + poll('\tgizmo_map_shmem(chan);\n') }));
+    expect(ok.outcome).toBe('adapted');
+    expect(ok.files[0].content).toBe(upAfter);
+  });
+
+  it('refuses to remove an exported function another file of the branch still calls', async () => {
+    const r = await portPatch(removal(), tree({ [DRV]: file(HELPER_BRANCH), 'drivers/gizmo/gizmo-user.c': 'int gizmo_user(struct gizmo_chan *c)\n{\n\treturn gizmo_map_shmem(c);\n}\n' }));
+    expect(r.refusal?.check).toBe('removed-definition-in-use');
+    expect(r.refusal?.reason).toContain('drivers/gizmo/gizmo-user.c');
+  });
+
   it('needs the context on both sides: a definition somewhere else is not taken', async () => {
     const moved = file('').replace('int gizmo_send', HELPER_BRANCH + 'int gizmo_send').replace(/\/\*\*\n \* gizmo_send[^]*?\*\/\n(?=\/\*\*)/, '');
     const r = await portPatch(removal(), tree({ [DRV]: moved }));
