@@ -92,9 +92,9 @@ export function interdiff(upstream: FilePatch[], backport: FilePatch[], adaptati
     }
     for (let h = 0; h < up.hunks.length; h++) {
       const own = adaptations.filter((a) => a.file === upPath && a.hunk === h + 1 && !a.params.fromPath);
-      // a hunk that removes the target's own version of a definition: its removed lines are the target's by
-      // construction (removed-definition), only what it adds must be upstream's
-      const ownRemoval = own.some((a) => a.params.targetRemoval === 'definition');
+      // a hunk that removes the target's own version of what upstream removes: its removed lines are the target's by
+      // construction (removed-definition, drifted-removal), only what it adds must be upstream's
+      const ownRemoval = own.some((a) => a.params.targetRemoval !== undefined);
       const keep = (l: HunkLine) => !(ownRemoval && l.op === '-');
       const raw = changed(up.hunks[h].lines).filter(keep);
       const exp = expected(raw, own);

@@ -1,6 +1,6 @@
 /**
  * The one rule engine. Each rule type has a handler that acts in one phase of porting a hunk:
- *   place    - the hunk found no exact/relocated place: find one by an adaptation (removed-definition,
+ *   place    - the hunk found no exact/relocated place: find one by an adaptation (removed-definition, drifted-removal,
  *              context-substitution, reduced-context, aligned-context, context-drift)
  *   rewrite  - the hunk is placed: adapt its added lines to the target (symbol-history, api-rewrite, reindent)
  *   retarget - the file is missing on the target: find where it lives now (file-moved)
@@ -23,7 +23,7 @@ import { retargetMovedFile } from './file-moved.ts';
 import { refuseAbsentCode } from './absent-code.ts';
 import { placeByRenamedContext, rewriteByAlignedRename } from './aligned-rename.ts';
 import { rewriteByApiRewrite } from './api-rewrite.ts';
-import { placeByRemovedDefinition } from './removed-definition.ts';
+import { placeByDriftedRemoval, placeByRemovedDefinition } from './removed-definition.ts';
 
 export type PlaceOutcome = { placement: Placement } | { refusal: Refusal } | null;
 
@@ -49,6 +49,7 @@ const HANDLERS: { [T in RuleType]: { phase: 'place' | 'rewrite' | 'retarget' | '
   'renamed-context': { phase: 'place' },
   'api-rewrite': { phase: 'rewrite' },
   'removed-definition': { phase: 'place' },
+  'drifted-removal': { phase: 'place' },
 };
 
 export function phaseOf(rule: Rule): string {
@@ -59,7 +60,7 @@ export function phaseOf(rule: Rule): string {
  * Among placement rules, the more specific type is tried first: a substitution explains a difference, dropping at
  * most two outer context lines keeps most of the anchor, dropping a whole side keeps the least.
  */
-const PLACE_ORDER: RuleType[] = ['removed-definition', 'renamed-context', 'context-substitution', 'reduced-context', 'aligned-context', 'context-drift'];
+const PLACE_ORDER: RuleType[] = ['removed-definition', 'drifted-removal', 'renamed-context', 'context-substitution', 'reduced-context', 'aligned-context', 'context-drift'];
 
 /**
  * Rule types that prove, line by line, that the differing context plays no part in the change (and check the
@@ -85,6 +86,7 @@ export async function placeByRules(rules: Rule[], ctx: HunkContext): Promise<Pla
     if (rule.type === 'reduced-context') r = await placeByReducedContext(rule, ctx);
     if (rule.type === 'renamed-context') r = await placeByRenamedContext(rule, ctx);
     if (rule.type === 'removed-definition') r = await placeByRemovedDefinition(rule, ctx);
+    if (rule.type === 'drifted-removal') r = await placeByDriftedRemoval(rule, ctx);
     if (r && 'placement' in r) return r;
     // a more specific rule that saw the difference and judged it a guess is not overruled by a looser one
     // (except by a MAY_OVERRULE type); the first refusal is the one reported

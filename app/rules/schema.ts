@@ -192,6 +192,20 @@ export const removedDefinitionRule = z.object({
   transform: z.object({ removeTargetDefinition: z.literal(true) }),
 });
 
+export const driftedRemovalRule = z.object({
+  ...base,
+  type: z.literal('drifted-removal'),
+  precondition: z.object({
+    /** upstream context lines each side must have, all matching around the target's run */
+    minContextPerSide: z.number().int().min(1).default(3),
+    /** share of upstream's removed (non-blank) lines found as they are in the target's run */
+    minSharedShare: z.number().min(0).max(1).default(0.5),
+    /** token similarity a target line that differs must have with one of upstream's removed lines */
+    minLineSimilarity: z.number().min(0).max(1).default(0.5),
+  }),
+  transform: z.object({ removeTargetLines: z.literal(true) }),
+});
+
 const headerPath = z.string().regex(/^[\w.+-]+(?:\/[\w.+-]+)*\.h$/, 'a header path like linux/unaligned.h');
 const release = z.string().regex(/^v\d+\.\d+$/);
 const callForm = z.object({ from: z.string().min(1), to: z.string() }).superRefine((f, c) => {
@@ -228,7 +242,7 @@ export const apiRewriteRule = z.object({
   headers: z.array(z.object({ new: headerPath, old: headerPath, introducedIn: release, source: z.string().min(1) })).default([]),
 });
 
-export const ruleSchema = z.discriminatedUnion('type', [apiRewriteRule, removedDefinitionRule, contextSubstitutionRule, contextDriftRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule, reindentRule, alignedRenameRule, renamedContextRule, alignedContextRule]);
+export const ruleSchema = z.discriminatedUnion('type', [apiRewriteRule, removedDefinitionRule, driftedRemovalRule, contextSubstitutionRule, contextDriftRule, reducedContextRule, symbolHistoryRule, fileMovedRule, absentCodeRule, reindentRule, alignedRenameRule, renamedContextRule, alignedContextRule]);
 
 /** A yml file holds one rule, or `rules:` with several. */
 export const ruleFileSchema = z.union([ruleSchema, z.object({ rules: z.array(ruleSchema).min(1) })]);
@@ -247,3 +261,4 @@ export type AlignedRenameRule = z.infer<typeof alignedRenameRule>;
 export type RenamedContextRule = z.infer<typeof renamedContextRule>;
 export type ApiRewriteRule = z.infer<typeof apiRewriteRule>;
 export type RemovedDefinitionRule = z.infer<typeof removedDefinitionRule>;
+export type DriftedRemovalRule = z.infer<typeof driftedRemovalRule>;

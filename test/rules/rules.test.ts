@@ -157,7 +157,7 @@ describe('context drift (disabled by default, enabled by passing the rule)', () 
 describe('rule files', () => {
   it('loads and validates the repository rules, one engine type per kind', () => {
     const all = loadRulesFrom(DEFAULT_RULES_DIR);
-    expect(new Set(all.map((r) => r.type))).toEqual(new Set(['context-substitution', 'context-drift', 'reduced-context', 'symbol-history', 'file-moved', 'absent-code', 'reindent', 'aligned-rename', 'renamed-context', 'aligned-context', 'api-rewrite', 'removed-definition']));
+    expect(new Set(all.map((r) => r.type))).toEqual(new Set(['context-substitution', 'context-drift', 'reduced-context', 'symbol-history', 'file-moved', 'absent-code', 'reindent', 'aligned-rename', 'renamed-context', 'aligned-context', 'api-rewrite', 'removed-definition', 'drifted-removal']));
     const enabled = loadDefaultRules();
     expect(enabled.every((r) => r.enabled)).toBe(true);
     expect(enabled.map((r) => r.name)).toContain('context-substitution');
