@@ -47,13 +47,22 @@ function headingOf(line: string): { name: string; kind: Definition['kind'] } | n
   return { name: f[1], kind: 'function' };
 }
 
+/** A struct's closing line: `};`, or with an attribute (`} __packed;`). */
+const STRUCT_CLOSE = /^\}\s*(?:__packed|__randomize_layout|__aligned\([^)]*\)|__attribute__\s*\(\(.*\)\))?\s*;$/;
+
 /** The definition starting at `heading` in `lines`: its closing `}`/`};` at column 0, before any other heading. */
 function closeOf(lines: string[], heading: number, kind: Definition['kind']): number {
   for (let i = heading + 1; i < lines.length; i++) {
-    if (kind === 'function' ? lines[i] === '}' : lines[i] === '};') return i;
+    if (kind === 'function' ? lines[i] === '}' : STRUCT_CLOSE.test(lines[i])) return i;
     if (headingOf(lines[i])) return -1;
   }
   return -1;
+}
+
+/** Where the declaration starts: the line above when it holds only the return type (`static int` / `foo(...)`). */
+function declStart(lines: string[], heading: number): number {
+  const above = lines[heading - 1] ?? '';
+  return heading > 0 && /^[A-Za-z_][\w\s*]*$/.test(above) && !/^(?:return|else|goto)\b/.test(above) ? heading - 1 : heading;
 }
 
 /** The kerneldoc/block comment ending right above `heading`, or `heading` itself. */
@@ -67,8 +76,8 @@ function commentStart(lines: string[], heading: number): number {
 function definitionRemoved(removed: string[]): Definition | null {
   const heading = removed.findIndex((l) => headingOf(l));
   const h = heading >= 0 ? headingOf(removed[heading]) : null;
-  // nothing before the heading but its comment
-  if (!h || commentStart(removed, heading) !== 0) return null;
+  // nothing before the heading but its return type and comment
+  if (!h || commentStart(removed, declStart(removed, heading)) !== 0) return null;
   const start = 0;
   const close = closeOf(removed, heading, h.kind);
   if (close < 0) return null;
@@ -78,7 +87,7 @@ function definitionRemoved(removed: string[]): Definition | null {
   let blanks = 0;
   while (i < removed.length && !removed[i].trim()) (i++, blanks++);
   if (i !== removed.length) return null;
-  return { ...h, start, heading, close, end: removed.length, hasComment: heading > 0, hasExport, blanks };
+  return { ...h, start, heading, close, end: removed.length, hasComment: declStart(removed, heading) > 0, hasExport, blanks };
 }
 
 function same(a: string[], b: string[]): boolean {
@@ -133,7 +142,7 @@ export async function placeByRemovedDefinition(rule: RemovedDefinitionRule, ctx:
   const heading = headings[0];
   const close = closeOf(t, heading, up.kind);
   if (close < 0) return null;
-  const start = up.hasComment ? commentStart(t, heading) : heading;
+  const start = up.hasComment ? commentStart(t, declStart(t, heading)) : declStart(t, heading);
   let end = close + 1;
   if (up.hasExport) {
     if (!new RegExp(`^EXPORT_SYMBOL(?:_GPL)?\\(${up.name}\\);$`).test(t[end] ?? '')) return null;
@@ -153,7 +162,7 @@ export async function placeByRemovedDefinition(rule: RemovedDefinitionRule, ctx:
     ...t.slice(start, end).map((text) => ({ op: '-' as const, text })),
     ...t.slice(end, end + trail.length).map((text) => ({ op: ' ' as const, text })),
   ];
-  const params = { name: up.name, kind: up.kind, static: String(/^static\b/.test(t[heading])), targetLines: String(end - start), upstreamLines: String(removed.length), targetRemoval: 'definition' };
+  const params = { name: up.name, kind: up.kind, static: String(/^static\b/.test(t[declStart(t, heading)])), targetLines: String(end - start), upstreamLines: String(removed.length), targetRemoval: 'definition' };
   return { placement: { path: ctx.path, start: start - lead.length, lines, method: 'rules', adaptations: [adaptation(rule, ctx, params)], section: ctx.hunk.section } };
 }
 

@@ -118,4 +118,22 @@ describe('removed-definition: upstream deletes a whole definition whose body dri
     expect(r.files[0].content).toBe('#define GIZMO_SLOTS 8\n\nstruct gizmo_list {\n\tstruct list_head head;\n};\n');
     expect(r.adaptations[0].params).toMatchObject({ name: 'gizmo_stats', kind: 'struct' });
   });
+
+  it('knows a packed struct and a return type on a line of its own', async () => {
+    const H = 'drivers/gizmo/gizmo-hw.h';
+    const hdr = (regs: string) => `#define GIZMO_REGS 4\n\nstruct gizmo_hw_regs {\n${regs}} __packed;\n\nstruct gizmo_hw {\n\tvoid __iomem *base;\n};\n`;
+    const up = hdr('\t__le32 ctrl;\n\t__le32 status;\n\t__le32 irq_mask;\n');
+    const r = await portPatch(upstream(H, up, up.replace(/struct gizmo_hw_regs \{[^]*?\} __packed;\n\n/, '')), tree({ [H]: hdr('\t__le32 ctrl;\n\t__le32 status;\n\t__le16 irq_mask;\n\t__le16 pad;\n') }));
+    expect(r.outcome).toBe('adapted');
+    expect(r.files[0].content).toBe('#define GIZMO_REGS 4\n\nstruct gizmo_hw {\n\tvoid __iomem *base;\n};\n');
+
+    const C = 'drivers/gizmo/gizmo-core.c';
+    const src = (body: string) => `#include <linux/gizmo.h>\n\nstatic int gizmo_a;\nstatic int gizmo_b;\n\nstatic int\ngizmo_reset(struct gizmo_chan *chan)\n{\n${body}}\n\nint gizmo_init(void)\n{\n\treturn 0;\n}\n`;
+    const upSrc = src('\tchan->cl = NULL;\n\tchan->shmem = NULL;\n\treturn 0;\n');
+    const fixed = upSrc.replace(/static int\ngizmo_reset[^]*?\n\}\n\n/, '');
+    const rc = await portPatch(upstream(C, upSrc, fixed), tree({ [C]: src('\tchan->cl = NULL;\n\tchan->shmem = NULL;\n\tchan->shmem_size = 0;\n\treturn 0;\n') }));
+    expect(rc.outcome).toBe('adapted');
+    expect(rc.files[0].content).toBe(fixed);
+    expect(rc.adaptations[0].params).toMatchObject({ name: 'gizmo_reset', kind: 'function', static: 'true' });
+  });
 });
