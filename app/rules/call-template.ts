@@ -96,8 +96,10 @@ export function rewriteCalls(text: string, forms: CallTemplate[], before = ''): 
   const changes: Rewritten['changes'] = [];
   let out = text;
   const name = forms[0].name;
-  // right to left, so earlier offsets stay valid
-  for (const site of findCalls(text, name).reverse()) {
+  // left to right, so a call is laid out after the ones before it on its line; `shift` maps the scan's offsets
+  let shift = 0;
+  for (const found of findCalls(text, name)) {
+    const site = { ...found, start: found.start + shift, open: found.open + shift, end: found.end + shift };
     const lineStart = out.lastIndexOf('\n', site.start - 1) + 1;
     const indent = /^[ \t]*/.exec(out.slice(lineStart))![0];
     const atStatementStart = out.slice(lineStart, site.start).trim() === '';
@@ -115,13 +117,16 @@ export function rewriteCalls(text: string, forms: CallTemplate[], before = ''): 
       let replacement = render({ ...tpl, to: tpl.to.replace(/\n/g, `\n${indent}`) }, bound, site.seps);
       replacement = kernelLayout(replacement, out.slice(lineStart, site.start), out.slice(lineStart, site.open), lineOf(out, end), lineOf(out, lineStart));
       let start = site.start;
-      // an attribute rewritten to nothing takes the space before it along
+      // an attribute rewritten to nothing takes the space before it along, and the line break too when it stood
+      // alone on a continuation line (`slots[]\n\t\t__counted_by(n);` -> `slots[];`)
       if (!replacement.trim()) {
         replacement = '';
         while (start > lineStart && /[ \t]/.test(out[start - 1])) start--;
+        if (start === lineStart && lineStart > 0 && /^\s*;/.test(out.slice(end))) start = lineStart - 1;
       }
       const exactFrom = out.slice(start, end);
-      changes.unshift({ call: out.slice(site.start, end).replace(/\s+/g, ' '), replacement: replacement.replace(/\s+/g, ' ').trim(), exactFrom, exactTo: replacement });
+      shift += replacement.length - (end - start);
+      changes.push({ call: out.slice(site.start, end).replace(/\s+/g, ' '), replacement: replacement.replace(/\s+/g, ' ').trim(), exactFrom, exactTo: replacement });
       out = out.slice(0, start) + replacement + out.slice(end);
       break;
     }
@@ -161,8 +166,8 @@ function lineOf(text: string, at: number): string {
 
 /**
  * Lay the replacement out as the kernel's coding style asks of the maintainer who writes it: continuation lines that
- * were aligned with the old call's open parenthesis are aligned with the new one's, and a one-line call that the
- * rewrite pushes past 80 columns (when it fit before) is wrapped after the last argument that fits.
+ * were aligned with the old call's open parenthesis are aligned with the new one's, and a one-line call ending its
+ * line that the rewrite pushes past 80 columns (when it fit before) is wrapped after the last argument that fits.
  */
 function kernelLayout(replacement: string, before: string, oldOpen: string, after: string, oldLine: string): string {
   const paren = /^[A-Za-z_]\w*\s*\(/.exec(replacement);
@@ -172,6 +177,8 @@ function kernelLayout(replacement: string, before: string, oldOpen: string, afte
   let out = replacement.replace(/\n([ \t]*)/g, (all, ws: string) => (columnAfter(ws) === oldCol ? `\n${indentTo(newCol)}` : all));
   const code = (s: string) => maskNonCode(s).replace(/\s+$/, '');
   if (out.includes('\n') || columnAfter(code(before + out + after)) <= MAX_COLUMNS || columnAfter(code(oldLine)) > MAX_COLUMNS) return out;
+  // only a call that ends its line is wrapped: with more code after it, where to break is the author's choice
+  if (code(after).replace(/[\s)\];,{]/g, '')) return out;
   const masked = maskNonCode(out);
   let depth = 0;
   let breakAt = -1;

@@ -213,6 +213,15 @@ describe('call templates', () => {
     expect(rewriteCalls('\tr = kzalloc_flex(*r, e, n, GFP_KERNEL);', flex).text).toBe('\tr = kzalloc(struct_size(r, e, n), GFP_KERNEL);');
   });
 
+  it('wraps only a call that ends its line, and takes a removed annotation\'s line break along', () => {
+    const obj = [t('kzalloc_obj(P)', 'kzalloc(sizeof(P), GFP_KERNEL)')];
+    const two = '\tif (!kzalloc_obj(*alpha) || !kzalloc_obj(*beta_with_a_rather_long_name))';
+    expect(rewriteCalls(two, obj).text).toBe('\tif (!kzalloc(sizeof(*alpha), GFP_KERNEL) || !kzalloc(sizeof(*beta_with_a_rather_long_name), GFP_KERNEL))');
+    expect(rewriteCalls(two, obj).changes.map((c) => c.call)).toEqual(['kzalloc_obj(*alpha)', 'kzalloc_obj(*beta_with_a_rather_long_name)']);
+    const counted = [t('__counted_by(M)', '')];
+    expect(rewriteCalls('\tstruct gadget_slot slots[]\n\t\t__counted_by(len);', counted).text).toBe('\tstruct gadget_slot slots[];');
+  });
+
   it('rejects templates that are not calls of placeholders', () => {
     expect(() => t('kzalloc_obj(p)', 'x')).toThrow(/placeholder/);
     expect(() => t('kzalloc_obj', 'x')).toThrow(/not a call/);
