@@ -13,6 +13,8 @@
  *                       definition, prototype and call of it in the target file agrees on (its signature differs there),
  *                       or, for a name the file never mentions, the one the headers it includes declare (includes.ts)
  *   duplicate-definition the added lines define at file scope a function the target file already defines
+ *   removed-definition-in-use  a rule removed the target's own definition of a function or struct that the file
+ *                       (after all hunks) or, for a non-static function, another file still uses where upstream did not
  *   return-skips-cleanup, lock-balance  (app/apply/flow-checks.ts) how the added lines leave the function and what
  *                       locks it holds, on the target's own function
  * Checks run on the file as it will be after all hunks of the file are applied, so a declaration added by a
