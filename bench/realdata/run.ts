@@ -57,9 +57,10 @@ function args() {
     .option('--no-baselines', 'skip git apply / patch / wiggle')
     .option('--cli-sample <n>', 'cases also run through the port CLI to prove it agrees', (v) => parseInt(v, 10), 12)
     .option('--verbose', 'list stablebot wrong answers and refusal checks')
+    .option('--check-precision', 'rerun the cases the safety checks refused with the checks off: how many of those refusals prevented a wrong answer')
     .option('--json <file>', 'write per-case rows as JSON');
   p.parse(process.argv.filter((a) => a !== '--'));
-  return p.opts<{ cases: string; kind?: Kind; limit?: number; baselines: boolean; cliSample: number; verbose?: boolean; json?: string }>();
+  return p.opts<{ cases: string; kind?: Kind; limit?: number; baselines: boolean; cliSample: number; verbose?: boolean; json?: string; checkPrecision?: boolean }>();
 }
 
 function ensureCases(casesDir: string): void {
@@ -164,6 +165,28 @@ async function main() {
   printTable(rows, ['stablebot', NO_UPSTREAM, ...tools]);
   console.log(`\nport CLI vs in-process engine on ${agree.total} cases (tree = the case's target dir only): ${agree.same} agree${agree.diff.length ? `; differ: ${agree.diff.join(', ')}` : ''}`);
   if (o.verbose) printDetails(rows);
+  if (o.checkPrecision) {
+    // a refusal that disappears with the checks off was made by a check: what would it have let through?
+    const tally = new Map<string, { wrong: number; correct: number }>();
+    for (const row of rows.filter((r) => r.tool === 'stablebot' && r.score === 'refused')) {
+      const caseDir = join(casesDir, row.id);
+      const meta = metas.get(row.id)!;
+      const expectedPath = join(caseDir, 'expected', meta.file);
+      const expected = existsSync(expectedPath) ? readFileSync(expectedPath, 'utf8') : null;
+      const tree = new OverlayTree(new DirTree(join(caseDir, 'target')), baseTree(meta.b_versions[0]));
+      const files = parseUnifiedDiff(readFileSync(join(caseDir, 'input.patch'), 'utf8'));
+      const r = await portPatch(files, tree, { upstreamTree: baseTree(meta.a_versions[0]) ?? undefined, checks: false });
+      if (r.outcome === 'refused') continue;
+      const s = score(meta.kind, true, r.files.find((f) => f.path === meta.file)?.content ?? null, expected);
+      const t = tally.get(row.check ?? '?') ?? { wrong: 0, correct: 0 };
+      if (s === 'wrong') t.wrong++;
+      else t.correct++;
+      tally.set(row.check ?? '?', t);
+    }
+    const all = [...tally.values()].reduce((a, t) => ({ wrong: a.wrong + t.wrong, correct: a.correct + t.correct }), { wrong: 0, correct: 0 });
+    console.log(`\nsafety checks: ${all.wrong + all.correct} refusals made by a check; with the checks off they would have been ${all.wrong} wrong, ${all.correct} correct`);
+    for (const [check, t] of [...tally].sort((a, b) => b[1].wrong + b[1].correct - (a[1].wrong + a[1].correct))) console.log(`  ${check}: ${t.wrong} wrong, ${t.correct} correct`);
+  }
   if (o.json) writeFileSync(o.json, JSON.stringify(rows, null, 1));
 }
 

@@ -32,6 +32,12 @@ describe('safety checks', () => {
     expect(r.files.map((f) => f.path)).toEqual([helper, CORE]);
   });
 
+  it('checks: false applies what a check would refuse (only to measure the checks)', async () => {
+    const r = await portPatch(addToTeardown('\twidget_frobnicate(wd);\n'), tree({ [CORE]: CORE_C }), { checks: false });
+    expect(r.outcome).toBe('clean');
+    expect(r.files[0].content).toContain('\twidget_frobnicate(wd);\n}');
+  });
+
   it('unknown-identifier can be turned off for hunk-isolated input', async () => {
     const r = await portPatch(addToTeardown('\twidget_frobnicate(wd);\n'), tree({ [CORE]: CORE_C }), { strictIdentifiers: false });
     expect(r.outcome).toBe('clean');
