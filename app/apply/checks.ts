@@ -683,7 +683,7 @@ async function headerCallArity(p: Placement, added: string, name: string, ctx: C
  * The argument count the headers `path` includes give function or macro `name`: every occurrence there (declarations
  * and calls) agrees and at least one is a declaration. null otherwise.
  */
-async function headerDeclaration(tree: TreeView, path: string, lines: string[], name: string): Promise<{ arity: number; heading: string[]; path: string } | null> {
+export async function headerDeclaration(tree: TreeView, path: string, lines: string[], name: string): Promise<{ arity: number; heading: string[]; path: string } | null> {
   const counts: (number | null)[] = [];
   let decl: { heading: string[]; path: string } | null = null;
   const define = new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${name}\\b(\\()?.*`, 'gm');

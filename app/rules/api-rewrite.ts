@@ -2,13 +2,13 @@
  * api-rewrite: upstream's added lines call a kernel API introduced after the target branched, and the API is
  * sugar over older ones the target has (`kzalloc_obj(*p)` is `kzalloc(sizeof(*p), GFP_KERNEL)`). Each known API
  * has call templates in rules/api-rewrite.yml; an added #include of a header that moved gets its old path. The
- * target TREE decides, never a version number: the new name must be absent from it and every name the
- * replacement uses present. A call no template fits is left alone, so the checks refuse it as an unknown name.
+ * target TREE decides, never a version number: the new name must be absent from it (or, for an API that only
+ * gained a shorter form, declared with the old argument count) and every name the replacement uses present. A call no template fits is left alone, so the checks refuse it as an unknown name.
  */
 import type { HunkLine } from '../core/patch.ts';
 import type { HunkContext, Placement } from '../apply/types.ts';
 import { codeLines, identifiersOf } from '../apply/c-syntax.ts';
-import { treeHasHeader } from '../apply/checks.ts';
+import { headerDeclaration, treeHasHeader } from '../apply/checks.ts';
 import { headersHaveWord } from '../apply/tree-dir.ts';
 import { targetWords } from './aligned-rename.ts';
 import { parseTemplate, rewriteCalls, type Rewritten } from './call-template.ts';
@@ -54,18 +54,19 @@ export async function rewriteByApiRewrite(rule: ApiRewriteRule, p: Placement, ct
   let lines = p.lines;
   const adaptations = [...p.adaptations];
   // one adaptation per rewritten call, carrying the exact texts: the interdiff replays them (app/apply/interdiff.ts)
-  const record = (from: string, introducedIn: string, changes: Rewritten['changes']) => {
-    for (const c of changes) adaptations.push(adaptation(rule, ctx, { from, introducedIn, call: c.call, replacement: c.replacement, rewriteFrom: c.exactFrom, rewriteTo: c.exactTo }));
+  const record = (from: string, introducedIn: string | undefined, changes: Rewritten['changes'], extra: Record<string, string> = {}) => {
+    for (const c of changes) adaptations.push(adaptation(rule, ctx, { from, ...(introducedIn ? { introducedIn } : {}), ...extra, call: c.call, replacement: c.replacement, rewriteFrom: c.exactFrom, rewriteTo: c.exactTo }));
   };
   for (const api of rule.calls) {
     // the patch that adds the API (or a copy of it) is applied as written
-    if (!used.has(api.new) || ctx.patchDeclared?.has(api.new) || (await targetHas(ctx, api.new))) continue;
+    if (!used.has(api.new) || ctx.patchDeclared?.has(api.new)) continue;
+    if (api.targetArity === undefined ? await targetHas(ctx, api.new) : (await headerDeclaration(ctx.tree, p.path, ctx.text.lines, api.new))?.arity !== api.targetArity) continue;
     if (!(await Promise.all(api.requires.map((n) => targetHas(ctx, n)))).every(Boolean)) continue;
     const forms = api.forms.map((f) => parseTemplate(f.from, f.to));
     const r = rewriteRuns(lines, (text, before) => rewriteCalls(text, forms, before));
     if (!r.changes.length) continue;
     lines = r.lines;
-    record(api.new, api.introducedIn, r.changes);
+    record(api.new, api.introducedIn, r.changes, api.targetArity === undefined ? {} : { arity: String(api.targetArity) });
   }
   for (const h of rule.headers) {
     const include = new RegExp(`^(\\s*#\\s*include\\s*)<${h.new.replace(/[.+]/g, '\\$&')}>`);

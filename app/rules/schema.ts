@@ -231,7 +231,13 @@ export const apiRewriteRule = z.object({
           new: identifier,
           /** names the replacement uses that the target must have */
           requires: z.array(identifier).default([]),
-          introducedIn: release,
+          /**
+           * the API is not new but takes fewer arguments than it used to: rewrite only where the headers the file
+           * includes declare it with exactly this many (and the new name-absence test does not apply)
+           */
+          targetArity: z.number().int().min(0).optional(),
+          /** absent when not verified: the note then names none */
+          introducedIn: release.optional(),
           source: z.string().min(1),
           /** tried in order; the first whose argument count and prefixes fit the call is used */
           forms: z.array(callForm).min(1),

@@ -158,6 +158,20 @@ describe('api-rewrite: newer kernel APIs written in the older form the target ha
     expect(r.files[0].content).toContain('\t/* kzalloc_obj(*g->stats) zeroes it */\n\tg->stats = kzalloc(sizeof(*g->stats), GFP_KERNEL);\n');
   });
 
+  it('gives strscpy() its size argument where the branch declares the 3-argument form only', async () => {
+    const before = edit(edit(GADGET_C, '#include <linux/slab.h>\n', '#include <linux/slab.h>\n#include <linux/string.h>\n'), 'struct gadget {\n', 'struct gadget {\n\tchar name[16];\n');
+    const added = '\tstrscpy(g->name, "gadget");\n\tstrscpy(g->name, "gadget", 8);\n';
+    const oldString = 'typedef long ssize_t;\nssize_t strscpy(char *, const char *, size_t);\n';
+    const r = await portPatch(fix(added, before), tree({ 'include/linux/slab.h': SLAB_OLD, 'include/linux/string.h': oldString, [DRV]: before }));
+    expect(r.outcome).toBe('adapted');
+    expect(r.files[0].content).toContain('\tstrscpy(g->name, "gadget", sizeof(g->name));\n\tstrscpy(g->name, "gadget", 8);\n');
+    expect(r.adaptations.map((a) => a.note)).toEqual(['`strscpy` takes 3 arguments on this branch: `strscpy(g->name, "gadget")` becomes `strscpy(g->name, "gadget", sizeof(g->name))`']);
+    // a branch whose strscpy sizes the array itself keeps upstream's call
+    const newString = '#define strscpy(dst, src, ...) sized_strscpy(dst, src, sizeof(dst))\nlong sized_strscpy(char *, const char *, unsigned long);\n';
+    const kept = await portPatch(fix(added, before), tree({ 'include/linux/slab.h': SLAB_OLD, 'include/linux/string.h': newString, [DRV]: before }));
+    expect(kept.outcome).toBe('clean');
+  });
+
   it('drops a __counted_by annotation the target does not know', async () => {
     const before = GADGET_C;
     const after = edit(before, '\tstruct gadget_slot slots[];', '\tstruct gadget_slot slots[] __counted_by(len);');
