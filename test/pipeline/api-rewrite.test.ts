@@ -3,16 +3,12 @@
  * 9.1 stable branch forked, and a later fix allocates with them. The 9.1 branch gets the older calls, named in the
  * stable commit message; the 9.2 branch, forked after the API arrived, gets the fix as it is.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Git } from '../../app/git/git.ts';
 import { backport } from '../../app/pipeline/backport.ts';
+import { scratchRepo } from './helpers.ts';
 
-const env = { GIT_AUTHOR_NAME: 'A U Thor', GIT_AUTHOR_EMAIL: 'a@example.org', GIT_COMMITTER_NAME: 'A U Thor', GIT_COMMITTER_EMAIL: 'a@example.org', GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const disposers: (() => void)[] = [];
+afterAll(() => disposers.forEach((d) => d()));
 
 const SLAB = `#ifndef _LINUX_SLAB_H
 #define _LINUX_SLAB_H
@@ -36,18 +32,8 @@ ${alloc}	return 0;
 const HDR = 'struct gadget_stat { unsigned long hits; };\nstruct gadget { unsigned int n; struct gadget_stat *stats; unsigned long *slots; };\n';
 
 async function mirror() {
-  const dir = mkdtempSync(join(tmpdir(), 'stablebot-api-rewrite-'));
-  dirs.push(dir);
-  const git = new Git(join(dir, 'repo'));
-  mkdirSync(join(git.dir, 'drivers/gadget'), { recursive: true });
-  mkdirSync(join(git.dir, 'include/linux'), { recursive: true });
-  const commit = async (files: Record<string, string>, msg: string) => {
-    for (const [p, t] of Object.entries(files)) writeFileSync(join(git.dir, p), t);
-    await git.run(['add', '-A'], { env });
-    await git.run(['commit', '-qm', msg], { env });
-    return (await git.out(['rev-parse', 'HEAD'])).trim();
-  };
-  await git.run(['init', '-q', '-b', 'master']);
+  const { git, commit, dispose } = await scratchRepo('api-rewrite');
+  disposers.push(dispose);
   await commit({ 'include/linux/slab.h': SLAB, 'drivers/gadget/core.c': driver(''), 'drivers/gadget/gadget.h': HDR }, 'gadget: add the driver');
   await git.run(['tag', 'v9.1']);
   await git.run(['branch', 'linux-9.1.y']);

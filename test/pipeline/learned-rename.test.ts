@@ -4,16 +4,12 @@
  * branch, but the branch lacks the new name: the engine must learn the old spelling from upstream's file (the fix's
  * parent) aligned with the branch's, adapt the added line, and say so in the stable commit message.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Git } from '../../app/git/git.ts';
 import { backport } from '../../app/pipeline/backport.ts';
+import { scratchRepo } from './helpers.ts';
 
-const env = { GIT_AUTHOR_NAME: 'A U Thor', GIT_AUTHOR_EMAIL: 'a@example.org', GIT_COMMITTER_NAME: 'A U Thor', GIT_COMMITTER_EMAIL: 'a@example.org', GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const disposers: (() => void)[] = [];
+afterAll(() => disposers.forEach((d) => d()));
 
 function driver(lock: string): string {
   return `// SPDX-License-Identifier: GPL-2.0
@@ -58,17 +54,8 @@ void gizmo_hw_unlock(struct gizmo *g);
 }
 
 async function mirror(oldName: string, newName: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'stablebot-learned-rename-'));
-  dirs.push(dir);
-  const git = new Git(join(dir, 'repo'));
-  mkdirSync(join(git.dir, 'drivers/gizmo'), { recursive: true });
-  const commit = async (files: Record<string, string>, msg: string) => {
-    for (const [p, t] of Object.entries(files)) writeFileSync(join(git.dir, p), t);
-    await git.run(['add', '-A'], { env });
-    await git.run(['commit', '-qm', msg], { env });
-    return (await git.out(['rev-parse', 'HEAD'])).trim();
-  };
-  await git.run(['init', '-q', '-b', 'master']);
+  const { git, commit, dispose } = await scratchRepo('learned-rename');
+  disposers.push(dispose);
   await commit({ 'drivers/gizmo/core.c': driver(oldName), 'drivers/gizmo/gizmo.h': header(oldName) }, 'gizmo: add the driver');
   await git.run(['tag', 'v9.1']);
   await git.run(['branch', 'linux-9.1.y']);
