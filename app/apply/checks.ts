@@ -91,7 +91,7 @@ export async function checkPlacement(p: Placement, ctx: CheckContext): Promise<R
     (ctx.strictIdentifiers && /\.[ch]$/.test(p.path) ? await unknownIdentifier(addedCode, ctx, where) : null) ??
     (await missingHeader(p, ctx, where)) ??
     (await kconfigSymbol(p, addedCode, ctx, where)) ??
-    undeclaredLocal(p, addedCode, scope, ctx, where) ??
+    (inFunctionCode(p, ctx) ? undeclaredLocal(p, addedCode, scope, ctx, where) : null) ??
     (/\.[ch]$/.test(p.path) ? await callArity(p, code, ctx, where) : null) ??
     (/\.[ch]$/.test(p.path) ? duplicateDefinition(p, ctx, where) : null) ??
     formatType(p, scope, ctx, where) ??
@@ -417,8 +417,9 @@ function declarationsOf(lines: string[]) {
  */
 function undeclaredLocal(p: Placement, addedCode: string[], scope: string[], ctx: CheckContext, where: Where): Refusal | null {
   const { locals, fileScope } = declarationsOf(ctx.text.lines);
-  // names the added code declares itself (locals, a #define's parameters) are not the function's business
-  const checked = declaredNames(addedCode);
+  // names the added code declares itself (locals, a #define's parameters) are not the function's business, nor
+  // are goto targets (labels have checks of their own)
+  const checked = new Set([...declaredNames(addedCode), ...gotoTargets(addedCode)]);
   for (const [ci, c] of addedCode.entries()) {
     for (const m of c.matchAll(/(?<![\w.>])(&?)\s*\b([a-z_][a-z0-9_]*)\b\s*(->|\.(?!\.)|=(?!=)|\[)?/g)) {
       const name = m[2];
@@ -485,6 +486,33 @@ async function removedDefinitionInUse(p: Placement, ctx: CheckContext, where: Wh
   return { check: 'removed-definition-in-use', reason: `\`${name}\` is removed but ${files.slice(0, 3).join(', ')} on the target still use${files.length === 1 ? 's' : ''} it`, ...where };
 }
 
+function gotoTargets(code: string[]): string[] {
+  return code.flatMap((c) => [...c.matchAll(/\bgoto\s+([A-Za-z_]\w*)/g)].map((m) => m[1]));
+}
+
+/**
+ * Are the hunk's added lines statements of a function body - not a struct/union/enum body or an initializer, not
+ * the continuation of a multi-line #define, not a file other than C? Only there do names stand for local variables.
+ */
+function inFunctionCode(p: Placement, ctx: CheckContext): boolean {
+  if (!/\.[ch]$/.test(p.path)) return false;
+  const post = p.lines.filter((l) => l.op !== '-');
+  const first = post.findIndex((l) => l.op === '+');
+  if (first < 0) return false;
+  const at = ctx.newStart + first;
+  if (/\\\s*$/.test(ctx.newLines[at - 1] ?? '')) return false;
+  const code = codeLines(ctx.newLines.slice(Math.max(0, at - 400), at));
+  let depth = 0;
+  for (let i = code.length - 1; i >= 0; i--) {
+    for (let k = code[i].length - 1; k >= 0; k--) {
+      const ch = code[i][k];
+      if (ch === '}') depth++;
+      else if (ch === '{' && depth-- === 0) return !/\b(?:struct|union|enum)\b[^()]*\{\s*$|=\s*\{\s*$/.test(code[i].slice(0, k + 1));
+    }
+  }
+  return true;
+}
+
 /** Macros that take a struct member's name (not a value) at this 0-based argument position. */
 const MEMBER_ARGS: Record<string, number> = {
   struct_size: 1, struct_size_t: 1, flex_array_size: 1, offsetof: 1, offsetofend: 1, sizeof_field: 1,
@@ -521,7 +549,7 @@ function isMemberArgument(code: string, at: number): boolean {
 function upstreamLocal(addedCode: string[], scope: string[], fileScope: Set<string>, ctx: CheckContext, where: Where): Refusal | null {
   const upScope = upstreamScope(ctx);
   if (!upScope) return null;
-  const own = declaredNames(addedCode);
+  const own = new Set([...declaredNames(addedCode), ...gotoTargets(addedCode)]);
   // struct/union/enum tags are types, whatever a declaration-shaped `sizeof(struct x)` looks like
   const tags = new Set(addedCode.flatMap((c) => [...c.matchAll(/\b(?:struct|union|enum)\s+([A-Za-z_]\w*)/g)].map((m) => m[1])));
   for (const name of new Set(addedCode.flatMap(identifiersOf))) {

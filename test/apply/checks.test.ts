@@ -90,6 +90,24 @@ describe('safety checks', () => {
     expect(r.refusal?.check).toBe('undeclared-local');
   });
 
+  it('undeclared-local looks only at function bodies: not struct members, macro bodies, goto targets', async () => {
+    // `err` is a local of widget_setup; each use below is not a variable of a function
+    const macros = { 'include/linux/flex.h': '#define DECLARE_FLEX_ARRAY(t, n) t n[]\n' };
+    const hdr = edit(WIDGET_H, '\tu32 state;\n', '\tu32 state;\n\tunion {\n\t\tchar err[1];\n\t} tail;\n');
+    const inStruct = upstream(HDR, hdr, edit(hdr, '\t\tchar err[1];\n', '\t\tDECLARE_FLEX_ARRAY(char, err);\n'));
+    const rs = await portPatch(inStruct, tree({ [HDR]: hdr, [CORE]: CORE_C, ...macros }));
+    expect(rs.refusal?.reason ?? rs.outcome).toBe('clean');
+    const macroC = edit(CORE_C, 'static void widget_teardown', '#define widget_each(wd, err) \\\n\tfor (err = 0; err < (wd)->count; err++)\n\nstatic void widget_teardown');
+    const inMacro = upstream(CORE, macroC, edit(macroC, '\tfor (err = 0; err < (wd)->count; err++)\n', '\tfor (err = 0; err < (wd)->count && (wd)->buf; err++)\n'));
+    const rm = await portPatch(inMacro, tree({ [CORE]: macroC }));
+    expect(rm.refusal?.reason ?? rm.outcome).toBe('clean');
+    // a label of the enclosing function named like a local elsewhere: a goto target, not a variable
+    const labelled = edit(CORE_C, '\twd->count = 0;\n}', '\twd->count = 0;\nerr:\n\treturn;\n}');
+    const jump = upstream(CORE, labelled, edit(labelled, '\twidget_unmap(wd->dev, wd->buf, WIDGET_TO_DEVICE);\n', '\twidget_unmap(wd->dev, wd->buf, WIDGET_TO_DEVICE);\n\tif (!wd->buf)\n\t\tgoto err;\n'));
+    const rj = await portPatch(jump, tree({ [CORE]: labelled }));
+    expect(rj.refusal?.reason ?? rj.outcome).toBe('clean');
+  });
+
   it('kconfig-symbol: an added dependency no Kconfig file defines', async () => {
     const kc = 'drivers/widget/Kconfig';
     const base = 'config WIDGET\n\ttristate "Widget support"\n\tdepends on OF\n\thelp\n\t  Widgets.\n';
