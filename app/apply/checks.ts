@@ -552,8 +552,12 @@ function upstreamLocal(addedCode: string[], scope: string[], fileScope: Set<stri
   const own = new Set([...declaredNames(addedCode), ...gotoTargets(addedCode)]);
   // struct/union/enum tags are types, whatever a declaration-shaped `sizeof(struct x)` looks like
   const tags = new Set(addedCode.flatMap((c) => [...c.matchAll(/\b(?:struct|union|enum)\s+([A-Za-z_]\w*)/g)].map((m) => m[1])));
+  // a name after `->` or `.` is a struct member, whatever upstream's function calls its locals
+  const members = new Set(addedCode.flatMap((c) => [...c.matchAll(/(?:->|\.)\s*([A-Za-z_]\w*)/g)].map((m) => m[1])));
+  const asValue = (name: string) => addedCode.some((c) => new RegExp(`(?<![\\w.]|->)\\s*\\b${name}\\b`).test(c.replace(/(?:->|\.)\s*[A-Za-z_]\w*/g, ' ')));
   for (const name of new Set(addedCode.flatMap(identifiersOf))) {
     if (!/^[a-z_][a-z0-9_]*$/.test(name) || own.has(name) || tags.has(name) || fileScope.has(name) || ctx.patchDeclared.has(name)) continue;
+    if (members.has(name) && !asValue(name)) continue;
     if (!isDeclaredIn(upScope, name) || isDeclaredIn(scope, name)) continue;
     return { check: 'undeclared-local', reason: `\`${name}\` is a variable of upstream's function but is not declared in the enclosing function on the target`, ...where };
   }

@@ -112,3 +112,24 @@ describe('undeclared-local: a bare call argument', () => {
     expect(ok.outcome).toBe('clean');
   });
 });
+
+describe("undeclared-local: upstream's locals and struct members", () => {
+  // upstream's teardown has a local `count`; the target's does not. `wd->count` is the struct's member either way.
+  const upBase = edit(CORE_C, 'static void widget_teardown(struct widget_dev *wd)\n{\n', 'static void widget_teardown(struct widget_dev *wd)\n{\n\tunsigned int count = wd->count;\n\n\tpr_debug_count(count);\n');
+  const fix = (use: string) => upstream(CORE, upBase, edit(upBase, '\twd->count = 0;\n}', `\twd->count = 0;\n\tif (${use})\n\t\twidget_reset(wd);\n}`));
+  const trees = () => ({ target: tree({ [CORE]: CORE_C }), upstreamTree: tree({ [CORE]: upBase }) });
+
+  it('a member that shares its name with a local of upstream\'s function is not a variable', async () => {
+    const { target, upstreamTree } = trees();
+    const r = await portPatch(fix('wd->count'), target, { upstreamTree });
+    expect(r.refusal?.reason ?? r.outcome).toBe('adapted');
+    expect(r.files[0].content).toContain('\twd->count = 0;\n\tif (wd->count)\n\t\twidget_reset(wd);\n}');
+  });
+
+  it('the local itself, used as a value, is still one the target lacks', async () => {
+    const { target, upstreamTree } = trees();
+    const bad = await portPatch(fix('count'), target, { upstreamTree });
+    expect(bad.refusal?.check).toBe('undeclared-local');
+    expect(bad.refusal?.reason).toContain('`count`');
+  });
+});
