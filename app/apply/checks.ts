@@ -520,7 +520,7 @@ const MEMBER_ARGS: Record<string, number> = {
   list_last_entry: 2, list_next_entry: 1, list_prev_entry: 1, list_for_each_entry: 2, list_for_each_entry_safe: 3,
   list_for_each_entry_reverse: 2, list_for_each_entry_continue: 2, list_for_each_entry_rcu: 2, hlist_entry: 2,
   hlist_for_each_entry: 2, rb_entry: 2, from_timer: 2, timer_container_of: 2, __counted_by: 0,
-  kmalloc_flex: 1, kzalloc_flex: 1, kvmalloc_flex: 1, kvzalloc_flex: 1,
+  kmalloc_flex: 1, kzalloc_flex: 1, kvmalloc_flex: 1, kvzalloc_flex: 1, kfree_rcu: 1, kvfree_rcu: 1,
 };
 
 /** Is the bare name at `at` in `code` the member-name argument of such a macro (`struct_size(p, slots, n)`)? */

@@ -79,8 +79,8 @@ describe('safety checks', () => {
 
   it('undeclared-local: a member name passed to container_of/struct_size is not a variable', async () => {
     // `err` is a local of widget_setup; passed bare as the member argument of these macros it names a member
-    const macros = { 'include/linux/container_of.h': '#define container_of(p, t, m) ((t *)(p))\n#define struct_size(p, m, n) (sizeof(*(p)) + (n))\n' };
-    for (const use of ['\twd->buf = container_of(wd->buf, struct widget_dev, err);\n', '\twd->count = struct_size(wd, err, wd->count);\n']) {
+    const macros = { 'include/linux/container_of.h': '#define container_of(p, t, m) ((t *)(p))\n#define struct_size(p, m, n) (sizeof(*(p)) + (n))\n#define kfree_rcu(p, m) ((void)(p))\n' };
+    for (const use of ['\twd->buf = container_of(wd->buf, struct widget_dev, err);\n', '\twd->count = struct_size(wd, err, wd->count);\n', '\tkfree_rcu(wd, err);\n']) {
       expect((await portPatch(addToTeardown(use), tree({ [CORE]: CORE_C, ...macros }))).outcome).toBe('clean');
     }
     // a call opened on the line before
