@@ -333,3 +333,8 @@ export function findCalls(text: string, name: string, opts: { nested?: boolean }
   }
   return out;
 }
+
+/** Labels that `goto` statements in `code` jump to. */
+export function gotoTargets(code: string[]): string[] {
+  return code.flatMap((c) => [...c.matchAll(/\bgoto\s+([A-Za-z_]\w*)\s*;/g)].map((m) => m[1]));
+}

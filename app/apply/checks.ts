@@ -29,7 +29,7 @@
  */
 import type { HunkLine } from '../core/patch.ts';
 import type { TreeView } from '../core/tree.ts';
-import { C_KEYWORDS, codeLines, codeText, declaredInCode, findCalls, declaredNames, declaredType, enclosingFunctionStart, functionNameOf, identifiersOf, isDeclaredIn, type DeclaredType } from './c-syntax.ts';
+import { C_KEYWORDS, codeLines, codeText, declaredInCode, findCalls, gotoTargets, declaredNames, declaredType, enclosingFunctionStart, functionNameOf, identifiersOf, isDeclaredIn, type DeclaredType } from './c-syntax.ts';
 import { lockBalance, returnSkipsCleanup, type UpstreamSide } from './flow-checks.ts';
 import { includedHeaders } from './includes.ts';
 import { excerpt } from './locate.ts';
@@ -484,10 +484,6 @@ async function removedDefinitionInUse(p: Placement, ctx: CheckContext, where: Wh
   const files = (await users(ctx.tree)).filter((f) => !theirs.has(f));
   if (!files.length) return null;
   return { check: 'removed-definition-in-use', reason: `\`${name}\` is removed but ${files.slice(0, 3).join(', ')} on the target still use${files.length === 1 ? 's' : ''} it`, ...where };
-}
-
-function gotoTargets(code: string[]): string[] {
-  return code.flatMap((c) => [...c.matchAll(/\bgoto\s+([A-Za-z_]\w*)/g)].map((m) => m[1]));
 }
 
 /**

@@ -9,7 +9,7 @@
  *                         and released that lock before the patch, would afterwards only take it or only release it
  */
 import type { HunkLine } from '../core/patch.ts';
-import { codeLines, enclosingFunctionStart } from './c-syntax.ts';
+import { codeLines, enclosingFunctionStart, gotoTargets } from './c-syntax.ts';
 import type { Refusal } from './types.ts';
 
 type Where = Pick<Refusal, 'file' | 'hunk' | 'targetExcerpt'>;
@@ -38,8 +38,7 @@ export function returnSkipsCleanup(lines: string[], post: HunkLine[], start: num
   const fn = enclosingFunctionStart(lines, ret + 1);
   if (fn < 0) return null;
   const end = functionEnd(lines, ret);
-  const labels = new Set<string>();
-  for (let i = fn; i < ret; i++) for (const m of code[i].matchAll(/\bgoto\s+([A-Za-z_]\w*)\s*;/g)) labels.add(m[1]);
+  const labels = new Set(gotoTargets(code.slice(fn, ret)));
   for (const label of labels) {
     const at = code.slice(ret + 1, end).findIndex((c) => new RegExp(`^\\s*${label}\\s*:(?!:)`).test(c));
     if (at < 0) continue;

@@ -41,7 +41,7 @@ export function params(e: RenameEvidence, ctx: HunkContext): Record<string, stri
 }
 
 /** Does the target know `id` at all (its file's code, or some header)? */
-async function targetKnows(ctx: HunkContext, id: string): Promise<boolean> {
+export async function targetKnows(ctx: HunkContext, id: string): Promise<boolean> {
   return targetWords(ctx.text.lines).has(id) || (await headersHaveWord(ctx.tree, id));
 }
 

@@ -9,15 +9,10 @@ import type { HunkLine } from '../core/patch.ts';
 import type { HunkContext, Placement } from '../apply/types.ts';
 import { codeLines, identifiersOf } from '../apply/c-syntax.ts';
 import { headerDeclaration, treeHasHeader } from '../apply/checks.ts';
-import { headersHaveWord } from '../apply/tree-dir.ts';
-import { targetWords } from './aligned-rename.ts';
+import { targetKnows } from './aligned-rename.ts';
 import { parseTemplate, rewriteCalls, type Rewritten } from './call-template.ts';
 import { adaptation } from './note.ts';
 import type { ApiRewriteRule } from './schema.ts';
-
-async function targetHas(ctx: HunkContext, name: string): Promise<boolean> {
-  return targetWords(ctx.text.lines).has(name) || (await headersHaveWord(ctx.tree, name));
-}
 
 /**
  * Apply `edit` to each run of consecutive added lines, joined by line breaks (a call may span lines), telling it
@@ -60,8 +55,8 @@ export async function rewriteByApiRewrite(rule: ApiRewriteRule, p: Placement, ct
   for (const api of rule.calls) {
     // the patch that adds the API (or a copy of it) is applied as written
     if (!used.has(api.new) || ctx.patchDeclared?.has(api.new)) continue;
-    if (api.targetArity === undefined ? await targetHas(ctx, api.new) : (await headerDeclaration(ctx.tree, p.path, ctx.text.lines, api.new))?.arity !== api.targetArity) continue;
-    if (!(await Promise.all(api.requires.map((n) => targetHas(ctx, n)))).every(Boolean)) continue;
+    if (api.targetArity === undefined ? await targetKnows(ctx, api.new) : (await headerDeclaration(ctx.tree, p.path, ctx.text.lines, api.new))?.arity !== api.targetArity) continue;
+    if (!(await Promise.all(api.requires.map((n) => targetKnows(ctx, n)))).every(Boolean)) continue;
     const forms = api.forms.map((f) => parseTemplate(f.from, f.to));
     const r = rewriteRuns(lines, (text, before) => rewriteCalls(text, forms, before));
     if (!r.changes.length) continue;

@@ -25,11 +25,9 @@ import type { DriftedRemovalRule, RemovedDefinitionRule } from './schema.ts';
 interface Definition {
   name: string;
   kind: 'function' | 'struct';
-  /** first line (kerneldoc comment or heading), heading, closing brace line, and the line after everything removed */
-  start: number;
+  /** heading and closing brace line within the removed lines (which start at the comment or heading) */
   heading: number;
   close: number;
-  end: number;
   hasComment: boolean;
   hasExport: boolean;
   blanks: number;
@@ -78,7 +76,6 @@ function definitionRemoved(removed: string[]): Definition | null {
   const h = heading >= 0 ? headingOf(removed[heading]) : null;
   // nothing before the heading but its return type and comment
   if (!h || commentStart(removed, declStart(removed, heading)) !== 0) return null;
-  const start = 0;
   const close = closeOf(removed, heading, h.kind);
   if (close < 0) return null;
   let i = close + 1;
@@ -87,7 +84,7 @@ function definitionRemoved(removed: string[]): Definition | null {
   let blanks = 0;
   while (i < removed.length && !removed[i].trim()) (i++, blanks++);
   if (i !== removed.length) return null;
-  return { ...h, start, heading, close, end: removed.length, hasComment: declStart(removed, heading) > 0, hasExport, blanks };
+  return { ...h, heading, close, hasComment: declStart(removed, heading) > 0, hasExport, blanks };
 }
 
 function same(a: string[], b: string[]): boolean {

@@ -129,17 +129,28 @@ async function main() {
     }
   }
 
-  const rows: Row[] = [];
-  for (const [n, id] of ids.entries()) {
+  /** One case as the engine sees it: its file over the 6.1 tree, upstream's tree, the expected text; the patch is
+   * parsed by the caller, inside its timing. */
+  const caseOf = (id: string) => {
     const caseDir = join(casesDir, id);
     const meta = metas.get(id)!;
     const expectedPath = join(caseDir, 'expected', meta.file);
-    const expected = existsSync(expectedPath) ? readFileSync(expectedPath, 'utf8') : null;
-    const tree = new OverlayTree(new DirTree(join(caseDir, 'target')), baseTree(meta.b_versions[0]));
-    const upstreamTree = baseTree(meta.a_versions[0]) ?? undefined;
+    return {
+      caseDir,
+      meta,
+      expected: existsSync(expectedPath) ? readFileSync(expectedPath, 'utf8') : null,
+      tree: new OverlayTree(new DirTree(join(caseDir, 'target')), baseTree(meta.b_versions[0])),
+      upstreamTree: baseTree(meta.a_versions[0]) ?? undefined,
+      patch: () => parseUnifiedDiff(readFileSync(join(caseDir, 'input.patch'), 'utf8')),
+    };
+  };
+
+  const rows: Row[] = [];
+  for (const [n, id] of ids.entries()) {
+    const { caseDir, meta, expected, tree, upstreamTree, patch } = caseOf(id);
     for (const [tool, withUpstream] of [['stablebot', true], [NO_UPSTREAM, false]] as const) {
       const t0 = performance.now();
-      const files = parseUnifiedDiff(readFileSync(join(caseDir, 'input.patch'), 'utf8'));
+      const files = patch();
       const r = await portPatch(files, tree, withUpstream ? { upstreamTree } : {});
       const ms = performance.now() - t0;
       const ok = r.outcome !== 'refused';
@@ -169,13 +180,8 @@ async function main() {
     // a refusal that disappears with the checks off was made by a check: what would it have let through?
     const tally = new Map<string, { wrong: number; correct: number }>();
     for (const row of rows.filter((r) => r.tool === 'stablebot' && r.score === 'refused')) {
-      const caseDir = join(casesDir, row.id);
-      const meta = metas.get(row.id)!;
-      const expectedPath = join(caseDir, 'expected', meta.file);
-      const expected = existsSync(expectedPath) ? readFileSync(expectedPath, 'utf8') : null;
-      const tree = new OverlayTree(new DirTree(join(caseDir, 'target')), baseTree(meta.b_versions[0]));
-      const files = parseUnifiedDiff(readFileSync(join(caseDir, 'input.patch'), 'utf8'));
-      const r = await portPatch(files, tree, { upstreamTree: baseTree(meta.a_versions[0]) ?? undefined, checks: false });
+      const { meta, expected, tree, upstreamTree, patch } = caseOf(row.id);
+      const r = await portPatch(patch(), tree, { upstreamTree, checks: false });
       if (r.outcome === 'refused') continue;
       const s = score(meta.kind, true, r.files.find((f) => f.path === meta.file)?.content ?? null, expected);
       const t = tally.get(row.check ?? '?') ?? { wrong: 0, correct: 0 };
